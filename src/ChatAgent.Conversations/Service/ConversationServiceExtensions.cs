@@ -20,6 +20,7 @@ public static class ConversationServiceExtensions
         services.AddSingleton<TurnScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<TurnScheduler>());
         services.TryAddSingleton<IBot, SimpleBot>();
+        services.AddHealthChecks().AddCheck<ConversationStoreHealthCheck>("database");
         return services;
     }
 }
