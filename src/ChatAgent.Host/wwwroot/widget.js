@@ -121,7 +121,7 @@
   function formatTime(timestamp) {
     const date = timestamp ? new Date(timestamp) : new Date();
     if (Number.isNaN(date.getTime())) return '';
-    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return date.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
   }
 
   // ---------------------------------------------------------------------------------------------
