@@ -40,11 +40,13 @@ internal static class DirectLineStream
             return openError;
         }
 
+        // Subscribed before the handshake completes, so nothing published after the client sees "connected" is missed.
+        using var subscription = feed.Subscribe(conversation!.Id);
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         var logger = loggers.CreateLogger(typeof(DirectLineStream));
         try
         {
-            await RunAsync(socket, conversation!.Id, after, caller.Grant?.ExpiresAt, store, feed, options.Value, http.RequestAborted);
+            await RunAsync(socket, subscription, after, caller.Grant?.ExpiresAt, store, options.Value, http.RequestAborted);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -53,16 +55,16 @@ internal static class DirectLineStream
         return Results.Empty;
     }
 
-    private static async Task RunAsync(WebSocket socket, string conversationId, long sent, DateTimeOffset? tokenExpires,
-        ConversationStore store, ConversationFeed feed, DirectLineOptions options, CancellationToken aborted)
+    private static async Task RunAsync(WebSocket socket, FeedSubscription subscription, long sent, DateTimeOffset? tokenExpires,
+        ConversationStore store, DirectLineOptions options, CancellationToken aborted)
     {
+        var conversationId = subscription.ConversationId;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         if (tokenExpires is not null)
         {
             var remaining = tokenExpires.Value - DateTimeOffset.UtcNow;
             stop.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         }
-        using var subscription = feed.Subscribe(conversationId);
         var receiving = ReceiveUntilClosedAsync(socket, stop);
 
         sent = await SendStoredAsync(socket, store, conversationId, sent, stop.Token);
