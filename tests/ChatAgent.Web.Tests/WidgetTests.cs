@@ -192,6 +192,25 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_reply_that_arrives_while_the_chat_is_closed_shows_an_unread_badge_until_opened()
+    {
+        await using var session = await fixture.NewSessionAsync();
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+
+        // The shop's own script may send on the customer's behalf (window.ChatAgent is the widget's public API).
+        await session.Page.EvaluateAsync("() => window.ChatAgent.send('sent from the shop page')");
+        var badge = session.Page.Locator(".ca-badge");
+        await Expect(badge).ToHaveTextAsync("1");
+        await Expect(widget.Launcher).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("1 new message"));
+        await Expect(widget.Panel).ToBeHiddenAsync();
+
+        await widget.Launcher.ClickAsync();
+        await Expect(badge).ToBeHiddenAsync();
+        await Expect(widget.FinalReplyContaining("page")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task Help_shows_suggested_actions_as_buttons_that_send_their_value()
     {
         await using var session = await fixture.NewSessionAsync();

@@ -528,6 +528,9 @@
       if (this.webSocketFailures >= WEBSOCKET_FAILURES_BEFORE_POLLING) {
         // A proxy or firewall that never lets the upgrade through: polling still works through it.
         this.mode = 'polling';
+        this.setStatus('reconnecting');
+        this.reconnect(generation);
+        return;
       }
       this.scheduleReconnect(generation);
     }
@@ -959,9 +962,16 @@
         const result = await this.connection.post(entry.activity);
         if (result && result.id) entry.item.dataset.activityId = result.id;
         if (entry.state !== 'sent') this.setDelivery(entry, 'sent');
+        // Polling sees no livestream chunks, so show that the bot is at work until its reply arrives.
+        if (this.connection.mode === 'polling') this.showTyping({ kind: 'bot' });
       } catch (error) {
         if (error.status === 429 && attempt < 3) {
           await sleep(error.retryAfterMs || backoffDelay(attempt));
+          return this.post(entry, attempt + 1);
+        }
+        if ([401, 403, 404].includes(error.status) && attempt === 1) {
+          // The token expired or the conversation is gone: carry the message over into a new conversation.
+          this.connection.loseConversation();
           return this.post(entry, attempt + 1);
         }
         const reason = error.status === 413
@@ -1264,8 +1274,11 @@
         failed: 'Offline',
       };
       this.statusText.textContent = labels[status] || status;
-      if (status === 'reconnecting') this.showBanner('Connection lost. Reconnecting…');
-      else if (status === 'online') this.hideBanner();
+      clearTimeout(this.bannerTimer);
+      if (status === 'reconnecting') {
+        // A stream closed at token expiry or by a proxy is back within a second; only a longer outage is news.
+        this.bannerTimer = setTimeout(() => this.showBanner('Connection lost. Reconnecting…'), 2500);
+      } else if (status === 'online') this.hideBanner();
     }
 
     showBanner(text, withRetry) {
