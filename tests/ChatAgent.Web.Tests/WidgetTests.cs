@@ -211,6 +211,34 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
     }
 
     [Fact]
+    public async Task The_token_is_refreshed_before_it_expires_and_the_chat_keeps_working()
+    {
+        await using var session = await fixture.NewSessionAsync();
+        await session.Page.Clock.InstallAsync(); // the widget's timers run on a clock the test moves
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+        await widget.OpenAsync();
+        await widget.SendAsync("before the refresh");
+        await Expect(widget.FinalReplyContaining("refresh")).ToHaveCountAsync(1);
+        var expiryBefore = await StoredExpiryAsync(session.Page);
+
+        // Tokens live DirectLine:TokenLifetimeMinutes (60); the widget refreshes at half-life.
+        var refresh = session.Page.WaitForResponseAsync("**/v3/directline/tokens/refresh");
+        await session.Page.Clock.FastForwardAsync("31:00");
+        Assert.Equal(200, (await refresh).Status);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await StoredExpiryAsync(session.Page) <= expiryBefore + 30 * 60_000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        // The stored token now runs a full lifetime from the (moved) clock: it was replaced by the refreshed one.
+        Assert.True(await StoredExpiryAsync(session.Page) > expiryBefore + 30 * 60_000);
+
+        await widget.SendAsync("after the refresh");
+        await Expect(widget.FinalReplyContaining("after")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task Help_shows_suggested_actions_as_buttons_that_send_their_value()
     {
         await using var session = await fixture.NewSessionAsync();
@@ -371,6 +399,9 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
         await Expect(session.Page.Locator(".ca-divider")).ToContainTextAsync("Maria Lopez (support agent) joined the chat");
         await Expect(widget.Status).ToContainTextAsync("Chatting with Maria Lopez");
     }
+
+    private static Task<double> StoredExpiryAsync(IPage page) => page.EvaluateAsync<double>(
+        "() => { for (let i = 0; i < sessionStorage.length; i++) { const k = sessionStorage.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) return JSON.parse(sessionStorage.getItem(k)).expiresAt ?? 0; } return 0; }");
 
     private static Task RecordStreamGrowthAsync(IPage page) => page.EvaluateAsync(
         """

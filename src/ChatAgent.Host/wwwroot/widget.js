@@ -484,8 +484,9 @@
 
     connectSocket(streamUrl) {
       const generation = ++this.generation;
-      let opened = false;
+      let healthy = false;
       let keepAlive = null;
+      let settle = null;
       let socket;
       try {
         socket = new WebSocket(streamUrl);
@@ -496,10 +497,14 @@
       this.socket = socket;
       socket.onopen = () => {
         if (generation !== this.generation) return socket.close();
-        opened = true;
-        this.attempt = 0;
-        this.webSocketFailures = 0;
         this.setStatus('online');
+        // A socket that a proxy closes right after the upgrade is no better than none: it counts as working
+        // (resetting the backoff and the fallback counter) only once it has stayed open for a while.
+        settle = setTimeout(() => {
+          healthy = true;
+          this.attempt = 0;
+          this.webSocketFailures = 0;
+        }, 5000);
         keepAlive = setInterval(() => {
           if (socket.readyState === WebSocket.OPEN) socket.send('');
         }, KEEP_ALIVE_MS);
@@ -516,15 +521,17 @@
       };
       socket.onclose = () => {
         clearInterval(keepAlive);
+        clearTimeout(settle);
         if (this.socket === socket) this.socket = null;
         if (generation !== this.generation) return;
-        this.onSocketFailed(generation, opened);
+        this.onSocketFailed(generation, healthy);
       };
     }
 
-    onSocketFailed(generation, wasOpen) {
+    onSocketFailed(generation, wasHealthy) {
       if (this.stopped) return;
-      if (!wasOpen) this.webSocketFailures++;
+      if (wasHealthy) this.attempt = 0;
+      else this.webSocketFailures++;
       if (this.webSocketFailures >= WEBSOCKET_FAILURES_BEFORE_POLLING) {
         // A proxy or firewall that never lets the upgrade through: polling still works through it.
         this.mode = 'polling';
@@ -834,8 +841,8 @@
 
       this.launcher.addEventListener('click', () => (this.isOpen ? this.close() : this.open()));
       this.closeButton.addEventListener('click', () => this.close());
-      this.panel.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape') {
+      this.root.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape' && this.isOpen) {
           event.stopPropagation();
           this.close();
         }
