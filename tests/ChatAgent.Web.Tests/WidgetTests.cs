@@ -400,6 +400,62 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
         await Expect(widget.Status).ToContainTextAsync("Chatting with Maria Lopez");
     }
 
+    [Fact]
+    public async Task Bot_markdown_renders_a_safe_subset_and_everything_else_stays_text()
+    {
+        await using var session = await fixture.NewSessionAsync();
+        IWebSocketRoute? stream = null;
+        await session.Page.RouteWebSocketAsync("**/v3/directline/conversations/*/stream**", ws =>
+        {
+            ws.ConnectToServer();
+            stream = ws;
+        });
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+        await widget.OpenAsync();
+        Assert.NotNull(stream);
+
+        const string markdown = """
+            **Order W123** is *on its way*.
+
+            - tracking: `1Z999`
+            - carrier: [UPS](https://www.ups.com/track?n=1Z999)
+
+            1. open the box
+            2. check the **items**
+
+            ```
+            <b>not bold</b>
+            ```
+            [bad](javascript:alert(1)) [data](data:text/html,hi) <i onmouseover=alert(1)>raw</i> mail [us](mailto:help@example.com)
+            """;
+        stream.Send(JsonSerializer.Serialize(new
+        {
+            activities = new object[]
+            {
+                new { type = "message", id = "md-1", from = new { id = "chatagent", name = "Shop assistant", role = "bot" }, text = markdown, textFormat = "markdown" },
+            },
+        }));
+
+        var bubble = session.Page.Locator(".ca-msg-bot[data-activity-id='md-1'] .ca-bubble");
+        await Expect(bubble).ToHaveCountAsync(1);
+        await Expect(bubble.Locator("strong").First).ToHaveTextAsync("Order W123");
+        await Expect(bubble.Locator("em")).ToHaveTextAsync("on its way");
+        await Expect(bubble.Locator("ul > li")).ToHaveCountAsync(2);
+        await Expect(bubble.Locator("ol > li")).ToHaveCountAsync(2);
+        await Expect(bubble.Locator("li code")).ToHaveTextAsync("1Z999");
+        await Expect(bubble.Locator("pre code")).ToHaveTextAsync("<b>not bold</b>");
+        var links = bubble.Locator("a");
+        await Expect(links).ToHaveCountAsync(2);
+        await Expect(links.Nth(0)).ToHaveAttributeAsync("href", "https://www.ups.com/track?n=1Z999");
+        await Expect(links.Nth(0)).ToHaveAttributeAsync("rel", "noopener noreferrer");
+        await Expect(links.Nth(0)).ToHaveAttributeAsync("target", "_blank");
+        await Expect(links.Nth(1)).ToHaveAttributeAsync("href", "mailto:help@example.com");
+        await Expect(bubble).ToContainTextAsync("<i onmouseover=alert(1)>raw</i>");
+        Assert.Equal(0, await bubble.Locator("b, i, [onmouseover]").CountAsync());
+        Assert.Empty(session.Errors);
+    }
+
     private static Task<double> StoredExpiryAsync(IPage page) => page.EvaluateAsync<double>(
         "() => { for (let i = 0; i < sessionStorage.length; i++) { const k = sessionStorage.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) return JSON.parse(sessionStorage.getItem(k)).expiresAt ?? 0; } return 0; }");
 

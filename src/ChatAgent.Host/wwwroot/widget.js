@@ -155,11 +155,11 @@
     return -1;
   }
 
-  function renderInline(text) {
+  function renderInline(text, insideLink = false) {
     const out = [];
     let buffer = '';
     const flush = () => {
-      if (buffer) out.push(...autolink(buffer));
+      if (buffer) out.push(...(insideLink ? [document.createTextNode(buffer)] : autolink(buffer)));
       buffer = '';
     };
     let i = 0;
@@ -184,7 +184,7 @@
         const end = findClosing(text, marker, i + 2);
         if (end > i + 2 && text[i + 2] !== ' ') {
           flush();
-          out.push(el('strong', null, ...renderInline(text.slice(i + 2, end))));
+          out.push(el('strong', null, ...renderInline(text.slice(i + 2, end), insideLink)));
           i = end + 2;
           continue;
         }
@@ -195,19 +195,19 @@
         const end = wordBefore ? -1 : findClosing(text, ch, i + 1);
         if (end > i + 1 && !(ch === '_' && /\w/.test(text[end + 1] || ''))) {
           flush();
-          out.push(el('em', null, ...renderInline(text.slice(i + 1, end))));
+          out.push(el('em', null, ...renderInline(text.slice(i + 1, end), insideLink)));
           i = end + 1;
           continue;
         }
       }
-      if (ch === '[') {
+      if (ch === '[' && !insideLink) {
         const close = text.indexOf('](', i + 1);
         const end = close === -1 ? -1 : text.indexOf(')', close + 2);
         if (close > i + 1 && end > close + 2) {
           const href = safeHref(text.slice(close + 2, end));
           const label = text.slice(i + 1, close);
           flush();
-          if (href) out.push(link(href, renderInline(label)));
+          if (href) out.push(link(href, renderInline(label, true)));
           else out.push(...renderInline(label));
           i = end + 1;
           continue;
