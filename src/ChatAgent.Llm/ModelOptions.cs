@@ -51,6 +51,13 @@ public sealed class ModelOptions
     /// <summary>Idle conversations whose KV cache is kept for their next turn (evicted least recently used first).</summary>
     [Range(0, 192)] public int CachedConversations { get; set; } = 16;
 
+    /// <summary>
+    /// Budget, in tokens, for the KV cache kept by idle conversations; beyond it the least recently used are evicted
+    /// (they re-prefill transparently when they return). Every decode attends over the used cache cells, so an
+    /// oversized idle cache slows everyone down.
+    /// </summary>
+    [Range(0, 1_048_576)] public int CacheTokens { get; set; } = 4096;
+
     /// <summary>Default sampling temperature (0 = greedy).</summary>
     [Range(0.0, 5.0)] public float Temperature { get; set; } = 0.7f;
 

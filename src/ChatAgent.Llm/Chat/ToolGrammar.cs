@@ -30,7 +30,7 @@ internal static class ToolGrammar
             var args = g.Value($"args{i}", tools[i].JsonSchema, forceObject: true);
             var argKey = format == ToolCallFormat.Llama3Json ? "parameters" : "arguments";
             var rule = $"call{i}";
-            g.Rules[rule] = $"\"{{\" ws \"\\\"name\\\":\" ws {Lit(JsonString(tools[i].Name))} \",\" ws {Lit(JsonString(argKey))} \":\" ws {args} ws \"}}\"";
+            g.Rules[rule] = $"\"{{\\\"name\\\":\" ws {Lit(JsonString(tools[i].Name))} \",\" ws {Lit(JsonString(argKey))} \":\" ws {args} ws \"}}\"";
             callRules.Add(rule);
         }
         g.Rules["call"] = string.Join(" | ", callRules);

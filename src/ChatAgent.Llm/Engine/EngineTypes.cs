@@ -58,4 +58,4 @@ internal sealed class Generation(System.Threading.Channels.ChannelReader<string>
 }
 
 /// <summary>Engine sizing.</summary>
-internal sealed record EngineSettings(int ContextSize, int BatchSize, int Threads, int MaxConcurrent, int QueueLength, int CachedConversations, bool FlashAttention);
+internal sealed record EngineSettings(int ContextSize, int BatchSize, int Threads, int MaxConcurrent, int QueueLength, int CachedConversations, bool FlashAttention, int CacheTokens = int.MaxValue);

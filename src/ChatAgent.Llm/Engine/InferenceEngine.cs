@@ -411,6 +411,14 @@ internal sealed class InferenceEngine : IDisposable
         a.Pipeline?.Dispose();
         a.Registration.Dispose();
         lock (_gate) _inFlight--;
+        EnforceCacheBudget();
+    }
+
+    private void EnforceCacheBudget()
+    {
+        while (_slots.Where(s => s.Owner is null).Sum(s => s.Tokens.Count) > _settings.CacheTokens && EvictLeastRecentlyUsed())
+        {
+        }
     }
 
     public void Dispose()

@@ -78,7 +78,7 @@ public sealed class LocalModel : IDisposable
         try
         {
             var settings = new EngineSettings(options.ContextSize, options.BatchSize, threads, options.MaxConcurrent,
-                options.QueueLength, options.CachedConversations, options.FlashAttention);
+                options.QueueLength, options.CachedConversations, options.FlashAttention, options.CacheTokens);
             var engine = new InferenceEngine(weights, info.Path, settings, logger);
             var name = options.Name.Length > 0 ? options.Name : info.Name ?? Path.GetFileNameWithoutExtension(info.Path);
             var client = new LlamaChatClient(engine, format, options, name);
