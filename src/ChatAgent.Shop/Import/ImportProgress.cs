@@ -13,7 +13,7 @@ public sealed class ImportProgress
     private readonly string _label;
     private readonly bool _interactive;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private TimeSpan? _lastDraw;
     private long _done;
 
     /// <param name="output">Where to draw (usually <c>Console.Error</c>, so stdout stays clean for reports).</param>
@@ -39,7 +39,7 @@ public sealed class ImportProgress
         _done += rows;
         var now = _clock.Elapsed;
         var every = _interactive ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(10);
-        if (now - _lastDraw >= every)
+        if (_lastDraw is null || now - _lastDraw.Value >= every)
         {
             _lastDraw = now;
             Draw(final: false);

@@ -1,5 +1,4 @@
-﻿using System;
-using Microsoft.EntityFrameworkCore.Migrations;
+﻿using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
@@ -19,12 +18,12 @@ namespace ChatAgent.Shop.Migrations.Sqlite
                     BoundCustomerId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     VerifiedCustomerId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     VerificationMethod = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
-                    VerifiedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    VerifiedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     FailedVerificationAttempts = table.Column<int>(type: "INTEGER", nullable: false),
                     NeedsHuman = table.Column<bool>(type: "INTEGER", nullable: false),
                     NeedsHumanReason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
                     CustomerMessageCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Version = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -40,7 +39,7 @@ namespace ChatAgent.Shop.Migrations.Sqlite
                     FirstName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     LastName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     Email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Address1 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Address2 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     City = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
@@ -67,8 +66,8 @@ namespace ChatAgent.Shop.Migrations.Sqlite
                     Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     ProposedAtMessage = table.Column<int>(type: "INTEGER", nullable: false),
                     ConfirmedAtMessage = table.Column<int>(type: "INTEGER", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    DecidedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     ResultJson = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
@@ -85,7 +84,7 @@ namespace ChatAgent.Shop.Migrations.Sqlite
                     Description = table.Column<string>(type: "TEXT", nullable: true),
                     Category = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     Vendor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -99,8 +98,8 @@ namespace ChatAgent.Shop.Migrations.Sqlite
                     Id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     CustomerId = table.Column<string>(type: "TEXT", nullable: false),
                     Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     CancelReason = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     ReturnItemIds = table.Column<string>(type: "TEXT", nullable: false),
                     ReturnPaymentMethodId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
@@ -228,7 +227,7 @@ namespace ChatAgent.Shop.Migrations.Sqlite
                     Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     Amount = table.Column<decimal>(type: "TEXT", precision: 12, scale: 2, nullable: false),
                     PaymentMethodId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false)
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
