@@ -101,7 +101,8 @@ internal static class TauReplay
                 case "get_order_details":
                 {
                     var id = (string)args["order_id"]!;
-                    var order = reference.Order(id);
+                    // Unlike τ-retail we accept "#9502127" / "W9502127" for "#W9502127": customers type ids loosely.
+                    var order = reference.Order(Orders.OrderActions.NormalizeOrderId(id));
                     var visible = order is not null && verified is not null && (string?)order["user_id"] == verified;
                     var r = await conversation.CallAsync("get_order_details", new { order_id = id });
                     Assert.True(visible != r.IsError(), $"{where}: expected {(visible ? "the order" : "not found")}, got {r}");
