@@ -44,9 +44,10 @@ public sealed class ConversationService(
         inbound.Recipient ??= Bot;
         inbound.From ??= new ChannelAccount();
         inbound.From.Role ??= RoleTypes.User;
-        var current = await store.FindConversationAsync(conversation.Id, ct) ?? throw new ConversationNotFoundException(conversation.Id);
+        // The record was read by the channel for this request; a hand-over racing with it is caught by the
+        // scheduler, which re-reads the status before the bot answers.
         var isCustomerMessage = inbound.Type == ActivityTypes.Message && inbound.From.Role == RoleTypes.User;
-        var botAnswers = isCustomerMessage && current.Status == ConversationStatus.Active;
+        var botAnswers = isCustomerMessage && conversation.Status == ConversationStatus.Active;
 
         var stored = await store.AppendAsync(conversation.Id, inbound, pendingTurn: botAnswers, ct);
         feed.Publish(conversation.Id, new FeedItem(stored.Sequence, stored.Activity));

@@ -9,6 +9,33 @@ public sealed record StoredActivity(long Sequence, Activity Activity);
 /// <summary>All reads and writes of conversations and transcripts.</summary>
 public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> contexts, TimeProvider clock)
 {
+    // SQLite has one writer at a time; concurrent writers that collide back off in its busy handler with sleeps
+    // of up to 100 ms. Queuing this process's writers here instead keeps commits back to back.
+    private readonly SemaphoreSlim? _sqliteWriter = IsSqlite(contexts) ? new SemaphoreSlim(1, 1) : null;
+
+    private static bool IsSqlite(IDbContextFactory<ConversationDbContext> contexts)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Database.IsSqlite();
+    }
+
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write, CancellationToken ct)
+    {
+        if (_sqliteWriter is null)
+        {
+            return await write();
+        }
+        await _sqliteWriter.WaitAsync(ct);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            _sqliteWriter.Release();
+        }
+    }
+
     /// <summary>Creates the conversation if it does not exist yet; returns the stored record either way.</summary>
     public async Task<ConversationRecord> EnsureConversationAsync(string id, string channelId, string? userId, string? serviceUrl, CancellationToken ct)
     {
@@ -24,7 +51,7 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
         db.Conversations.Add(record);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await WriteAsync(() => db.SaveChangesAsync(ct), ct);
             return record;
         }
         catch (DbUpdateException)
@@ -45,7 +72,10 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
     /// Durably appends an activity: it gets the next sequence number of its conversation and the id
     /// <c>{conversationId}|{sequence}</c>, and is committed before this returns.
     /// </summary>
-    public async Task<StoredActivity> AppendAsync(string conversationId, Activity activity, bool pendingTurn, CancellationToken ct)
+    public Task<StoredActivity> AppendAsync(string conversationId, Activity activity, bool pendingTurn, CancellationToken ct) =>
+        WriteAsync(() => AppendCoreAsync(conversationId, activity, pendingTurn, ct), ct);
+
+    private async Task<StoredActivity> AppendCoreAsync(string conversationId, Activity activity, bool pendingTurn, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -117,20 +147,20 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
         return await db.Activities.AsNoTracking().Where(a => a.PendingTurn).Select(a => a.ConversationId).Distinct().ToListAsync(ct);
     }
 
-    public async Task CompleteTurnAsync(string conversationId, long sequence, CancellationToken ct)
+    public Task CompleteTurnAsync(string conversationId, long sequence, CancellationToken ct) => WriteAsync(async () =>
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await db.Activities.Where(a => a.ConversationId == conversationId && a.Sequence == sequence)
+        return await db.Activities.Where(a => a.ConversationId == conversationId && a.Sequence == sequence)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.PendingTurn, false), ct);
-    }
+    }, ct);
 
-    public async Task SetStatusAsync(string conversationId, ConversationStatus status, CancellationToken ct)
+    public Task SetStatusAsync(string conversationId, ConversationStatus status, CancellationToken ct) => WriteAsync(async () =>
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
-        await db.Conversations.Where(c => c.Id == conversationId)
+        return await db.Conversations.Where(c => c.Id == conversationId)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, status).SetProperty(c => c.UpdatedAt, now), ct);
-    }
+    }, ct);
 
     /// <summary>Direct Line's id shape: the conversation id, a bar, and the zero-padded sequence number.</summary>
     public static string FormatActivityId(string conversationId, long sequence) => $"{conversationId}|{sequence:D7}";

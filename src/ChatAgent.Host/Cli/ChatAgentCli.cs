@@ -10,6 +10,9 @@ public static class ChatAgentCli
         var root = new RootCommand("ChatAgent: a self-hosted customer-service chatbot for online shops.")
         {
             ServeCommand.Create(),
+            ChatAgent.Llm.Cli.MakeTestModelCommand.Create(),
+            ChatAgent.Shop.Cli.ImportCommand.Create(),
+            ChatAgent.Shop.Cli.PluginsCommand.Create(),
         };
         return root;
     }

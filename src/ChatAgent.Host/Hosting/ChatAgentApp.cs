@@ -3,6 +3,8 @@ using ChatAgent.Conversations.Store;
 using ChatAgent.Conversations.Activities;
 using ChatAgent.Host.Channels.DirectLine;
 using ChatAgent.Host.DemoShop;
+using ChatAgent.Llm;
+using ChatAgent.Shop;
 using ChatAgent.ServiceDefaults;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
@@ -56,6 +58,8 @@ public static class ChatAgentApp
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureHttpJsonOptions(o => ActivityJson.Configure(o.SerializerOptions));
         services.AddConversations(configuration, contentRoot);
+        services.AddChatModel(configuration);
+        services.AddShop(configuration, contentRoot);
         services.AddDirectLine(configuration);
         services.AddDemoShop();
         return services;
