@@ -5,7 +5,8 @@
  *
  * Optional data attributes: data-direct-line (Direct Line base URL, default <script origin>/v3/directline),
  * data-subtitle, data-greeting, data-position ("right" | "left"), data-storage ("session" | "local"),
- * data-max-length (default 4000), data-transport ("auto" | "polling"), data-open ("true" opens on load).
+ * data-max-length (default 4000), data-transport ("auto" | "polling"), data-open ("true" opens on load),
+ * data-starters ("Track my order|Start a return": buttons offered before the first message).
  * Any element with a data-chatagent-open attribute on the page opens the chat when clicked, and
  * window.ChatAgent.open() / close() / send(text) do the same from the shop's own scripts.
  *
@@ -35,6 +36,7 @@
     maxLength: Math.max(1, parseInt(data.maxLength || '4000', 10) || 4000),
     transport: data.transport === 'polling' ? 'polling' : 'auto',
     openOnLoad: data.open === 'true',
+    starters: (data.starters || '').split('|').map((t) => t.trim()).filter(Boolean).slice(0, 6),
     cssUrl: new URL('widget.css', scriptUrl).href,
   };
   if (!config.tokenEndpoint) {
@@ -804,6 +806,8 @@
 
       this.suggestions = el('div', { class: 'ca-suggestions', role: 'group', 'aria-label': 'Suggested replies' });
       this.suggestions.hidden = true;
+      // Conversation starters until the customer has said something; the bot's own suggestions replace them.
+      this.showActions(config.starters.map((title) => ({ type: 'imBack', title, value: title })));
 
       this.input = el('textarea', {
         id: 'ca-input',
@@ -1166,6 +1170,10 @@
       const actions = lastMessage.suggestedActions && Array.isArray(lastMessage.suggestedActions.actions)
         ? lastMessage.suggestedActions.actions.filter((a) => a && typeof a.title === 'string' || typeof a?.value === 'string')
         : [];
+      this.showActions(actions);
+    }
+
+    showActions(actions) {
       this.suggestions.replaceChildren();
       for (const action of actions) {
         const title = String(action.title ?? action.value);
