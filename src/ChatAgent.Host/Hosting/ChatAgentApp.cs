@@ -36,6 +36,7 @@ public static class ChatAgentApp
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseCors();
         app.UseRateLimiter();
         app.MapDefaultEndpoints();
         app.MapDirectLine();
