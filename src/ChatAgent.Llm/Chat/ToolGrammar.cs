@@ -43,8 +43,9 @@ internal static class ToolGrammar
         };
         if (allowText)
         {
-            // Text may be anything that does not open a call.
-            var first = format == ToolCallFormat.Hermes ? "[^<\\x00]" : format == ToolCallFormat.Llama3Json ? "[^{\\x00]" : "[^\\[\\x00]";
+            // Text may be anything that does not open a call; it starts with a visible character so that a model
+            // cannot drift into whitespace before deciding.
+            var first = format == ToolCallFormat.Hermes ? "[^<\\x00 \\t\\n\\r]" : format == ToolCallFormat.Llama3Json ? "[^{\\x00 \\t\\n\\r]" : "[^\\[\\x00 \\t\\n\\r]";
             g.Rules["text"] = $"{first} [^\\x00]*";
             g.Rules["root"] = "calls | text";
         }
