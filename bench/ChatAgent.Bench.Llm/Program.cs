@@ -14,6 +14,8 @@ using LLama.Native;
 using LLama.Sampling;
 using Microsoft.Extensions.AI;
 
+// llama.cpp logs every load at info level; keep the figures readable.
+NativeLibraryConfig.All.WithLogCallback((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
 var argList = args.ToList();
 string Arg(string name, string fallback) { var i = argList.IndexOf(name); return i >= 0 && i + 1 < argList.Count ? argList[i + 1] : fallback; }
 var presetName = Arg("--preset", "qwen05b");
