@@ -25,7 +25,8 @@ var longRun = argList.Contains("--long");
 var preset = TestModelPreset.All.First(p => p.Name == presetName);
 var promptTokens = quick ? 64 : 128;
 var decodeTokens = quick ? 16 : longRun ? 128 : 48;
-var turns = quick ? 3 : 8;
+var turns = int.Parse(Arg("--turns", quick ? "3" : "8"));
+var formats = Arg("--formats", "q4_0,f16").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var concurrency = quick ? new[] { 1, 2 } : new[] { 1, 2, 4, 8 };
 
 var dir = Path.Combine(Path.GetTempPath(), "chatagent-bench-" + Environment.ProcessId);
@@ -36,14 +37,14 @@ try
     if (Arg("--model", "") is { Length: > 0 } given) files.Add(("given", given));
     else
     {
-        var sw = Stopwatch.StartNew();
-        var f16 = Path.Combine(dir, $"{preset.Name}-f16.gguf");
-        TestModelFactory.Create(f16, preset);
-        var q4 = Path.Combine(dir, $"{preset.Name}-q4_0.gguf");
-        TestModelFactory.Create(q4, preset, quantizeQ4_0: true);
-        Console.WriteLine($"Generated {preset.Name} F16 ({new FileInfo(f16).Length / 1048576.0:F0} MiB) and Q4_0 ({new FileInfo(q4).Length / 1048576.0:F0} MiB) in {sw.Elapsed.TotalSeconds:F1} s");
-        files.Add(("F16", f16));
-        files.Add(("Q4_0", q4));
+        foreach (var format in formats)
+        {
+            var sw = Stopwatch.StartNew();
+            var file = Path.Combine(dir, $"{preset.Name}-{format}.gguf");
+            TestModelFactory.Create(file, preset, quantizeQ4_0: format == "q4_0");
+            Console.WriteLine($"Generated {preset.Name} {format} ({new FileInfo(file).Length / 1048576.0:F0} MiB) in {sw.Elapsed.TotalSeconds:F1} s");
+            files.Add((format.ToUpperInvariant(), file));
+        }
     }
     Console.WriteLine($"threads={threads} prompt={promptTokens} decode={decodeTokens} native={NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata}");
     foreach (var (label, path) in files) Run(label, path);
@@ -59,9 +60,9 @@ void Run(string label, string path)
     var rng = new Random(42);
     LLamaToken[] RandomPrompt(int n) => [.. Enumerable.Range(0, n).Select(_ => (LLamaToken)rng.Next(3, 259))];
 
-    // Raw LLamaSharp: one context, one sequence, synchronous decode loop, greedy sampling.
+    // Raw LLamaSharp: one context, one sequence, synchronous decode loop, greedy sampling. Raw and engine runs
+    // alternate and the best of each is kept, so that page-cache warm-up and a noisy machine hit both alike.
     var raw = RawExecutor(path, RandomPrompt(promptTokens), decodeTokens);
-    Console.WriteLine($"raw LLamaSharp   prompt {raw.PromptTps,8:F1} tok/s   decode {raw.DecodeTps,7:F1} tok/s");
 
     var options = new ModelOptions
     {
@@ -72,12 +73,19 @@ void Run(string label, string path)
     var engine = model.Engine;
     // Warm-up.
     Generate(engine, RandomPrompt(8), 4);
-    var prompt = RandomPrompt(promptTokens);
-    var sw = Stopwatch.StartNew();
-    var first = TimeToFirst(engine, prompt, 1, out _);
-    var promptTps = promptTokens / first.TotalSeconds;
-    sw.Restart();
-    var gen = Generate(engine, RandomPrompt(promptTokens), decodeTokens, measureDecode: true);
+    double promptTps = 0, gen = 0;
+    for (var round = 0; round < 2; round++)
+    {
+        if (round > 0)
+        {
+            var again = RawExecutor(path, RandomPrompt(promptTokens), decodeTokens);
+            raw = (Math.Max(raw.PromptTps, again.PromptTps), Math.Max(raw.DecodeTps, again.DecodeTps));
+        }
+        var first = TimeToFirst(engine, RandomPrompt(promptTokens), 1, out _);
+        promptTps = Math.Max(promptTps, promptTokens / first.TotalSeconds);
+        gen = Math.Max(gen, Generate(engine, RandomPrompt(promptTokens), decodeTokens, measureDecode: true));
+    }
+    Console.WriteLine($"raw LLamaSharp   prompt {raw.PromptTps,8:F1} tok/s   decode {raw.DecodeTps,7:F1} tok/s (best of 2)");
     Console.WriteLine($"engine           prompt {promptTps,8:F1} tok/s   decode {gen,7:F1} tok/s   ratio prompt {promptTps / raw.PromptTps:F2} decode {gen / raw.DecodeTps:F2}");
 
     // TTFT over turns of one conversation (+~60 tokens a turn), with the cache kept vs re-prefilling everything.
