@@ -1,3 +1,4 @@
+using Microsoft.SemanticKernel.ChatCompletion;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -88,6 +89,42 @@ public class HostingTests
         Assert.Equal("Bearer secret-key", seenAuth);
         Assert.Equal(5, response.Usage!.OutputTokenCount);
         Assert.Equal(ChatModelMode.Endpoint, host.Services.GetRequiredService<IChatModelInfo>().Mode);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Tool_calls_from_an_endpoint_invoke_kernel_functions()
+    {
+        var requests = 0;
+        var web = WebApplication.CreateSlimBuilder();
+        web.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = web.Build();
+        app.MapPost("/v1/chat/completions", async (HttpContext ctx) =>
+        {
+            using var body = await JsonDocument.ParseAsync(ctx.Request.Body);
+            var hasResult = body.RootElement.GetProperty("messages").EnumerateArray().Any(m => m.GetProperty("role").GetString() == "tool");
+            Interlocked.Increment(ref requests);
+            return Results.Text(hasResult
+                ? """{"id":"c2","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"It has shipped."},"finish_reason":"stop"}]}"""
+                : """{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"orders_get_status","arguments":"{\"orderId\":\"42\"}"}}]},"finish_reason":"tool_calls"}]}""",
+                "application/json");
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        using var host = Build(new() { ["Model:Endpoint"] = address + "/v1", ["Model:Name"] = "m" });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var plugin = new SemanticKernelTests.OrdersPlugin();
+        var kernel = new Microsoft.SemanticKernel.Kernel(host.Services);
+        Microsoft.SemanticKernel.KernelExtensions.ImportPluginFromObject(kernel, plugin, "orders");
+        var chat = Microsoft.SemanticKernel.ChatCompletion.ChatClientExtensions.AsChatCompletionService(host.Services.GetRequiredService<IChatClient>());
+        var history = new Microsoft.SemanticKernel.ChatCompletion.ChatHistory();
+        history.AddUserMessage("Where is order 42?");
+        var reply = await chat.GetChatMessageContentAsync(history,
+            new Microsoft.SemanticKernel.PromptExecutionSettings { FunctionChoiceBehavior = Microsoft.SemanticKernel.FunctionChoiceBehavior.Auto() }, kernel, TestContext.Current.CancellationToken);
+        Assert.Equal(1, plugin.Calls);
+        Assert.Equal("It has shipped.", reply.Content);
+        Assert.Equal(2, requests);
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
