@@ -1,7 +1,7 @@
 // Model-engine benchmark: engine vs raw LLamaSharp on the same generated file, TTFT with and without cache reuse,
 // aggregate decode speed under concurrency, memory per conversation.
 // Usage: dotnet run -c Release --project bench/ChatAgent.Bench.Llm -- [--preset qwen05b|small|tiny] [--threads 2]
-//        [--quick] [--long] [--model FILE]
+//        [--quick] [--long] [--model FILE] [--formats q4_0,f16] [--turns 8] [--sections ratio,ttft,concurrency,memory]
 using System.Diagnostics;
 using System.Text;
 using ChatAgent.Llm;
@@ -26,6 +26,7 @@ var preset = TestModelPreset.All.First(p => p.Name == presetName);
 var promptTokens = quick ? 64 : 128;
 var decodeTokens = quick ? 16 : longRun ? 128 : 48;
 var turns = int.Parse(Arg("--turns", quick ? "3" : "8"));
+var sections = Arg("--sections", "ratio,ttft,concurrency,memory").Split(',');
 var formats = Arg("--formats", "q4_0,f16").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var concurrency = quick ? new[] { 1, 2 } : new[] { 1, 2, 4, 8 };
 
@@ -88,6 +89,7 @@ void Run(string label, string path)
     Console.WriteLine($"raw LLamaSharp   prompt {raw.PromptTps,8:F1} tok/s   decode {raw.DecodeTps,7:F1} tok/s (best of 2)");
     Console.WriteLine($"engine           prompt {promptTps,8:F1} tok/s   decode {gen,7:F1} tok/s   ratio prompt {promptTps / raw.PromptTps:F2} decode {gen / raw.DecodeTps:F2}");
 
+    if (!sections.Contains("ttft")) goto concurrencySection;
     // TTFT over turns of one conversation (+~60 tokens a turn), with the cache kept vs re-prefilling everything.
     var history = new List<LLamaToken>(RandomPrompt(promptTokens));
     var reuse = new List<double>();
@@ -103,8 +105,9 @@ void Run(string label, string path)
     Console.WriteLine($"TTFT turns 1-{turns} with cache reuse (ms): {string.Join(" ", reuse.Select(x => x.ToString("F0")))}");
     Console.WriteLine($"TTFT turns 1-{turns} full re-prefill  (ms): {string.Join(" ", cold.Select(x => x.ToString("F0")))}");
 
+    concurrencySection:
     // Aggregate decode speed with N concurrent conversations (~100-token prompts).
-    foreach (var n in concurrency)
+    foreach (var n in sections.Contains("concurrency") ? concurrency : [])
     {
         using var batchEngine = new InferenceEngine(model.Engine.Weights, path, new EngineSettings(8192, 512, threads, n, n, 1, false));
         var prompts = Enumerable.Range(0, n).Select(_ => RandomPrompt(100)).ToList();
