@@ -65,10 +65,17 @@ internal sealed class TestShop : IAsyncDisposable
 
     public TestConversation StartConversation(string? boundCustomerId = null) => new(this, $"test-{Guid.NewGuid():N}", boundCustomerId);
 
+    /// <summary>Runs after the services are disposed (e.g. drops a PostgreSQL test database).</summary>
+    public Func<Task>? AfterDispose { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (AfterDispose is not null)
+        {
+            await AfterDispose();
+        }
         if (Directory is not null)
         {
             try
