@@ -28,6 +28,8 @@ public sealed class BotFrameworkFixture : IAsyncLifetime
             ["BotFramework:TokenEndpoint"] = Channel.TokenEndpoint,
             ["BotFramework:RetryBaseDelayMilliseconds"] = "50",
             ["Conversations:StreamIntervalMilliseconds"] = "0",
+            // The echo bot needs no shop; seeding one would only slow the start.
+            ["Shop:SeedDemoData"] = "false",
         });
     }
 

@@ -13,7 +13,7 @@ public sealed class EmulatorTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _channel = await FakeBotFrameworkChannel.StartAsync();
-        _host = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?> { ["MicrosoftAppId"] = "" });
+        _host = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?> { ["MicrosoftAppId"] = "", ["Shop:SeedDemoData"] = "false" });
     }
 
     public async ValueTask DisposeAsync()
