@@ -47,6 +47,33 @@ public sealed class BotFrameworkChannelTests(BotFrameworkFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task The_same_question_gets_the_same_answer_through_api_messages_as_through_Direct_Line_in_one_store()
+    {
+        const string question = "where is my order W123";
+        using var directLine = fixture.Host.ClientWith(fixture.Host.Secret);
+        using var started = await directLine.PostAsync("/v3/directline/conversations", null);
+        var directLineId = (await started.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>();
+        (await directLine.PostAsJsonAsync($"/v3/directline/conversations/{directLineId}/activities", new { type = "message", from = new { id = "dl-customer" }, text = question })).Dispose();
+        string? directLineAnswer = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); directLineAnswer is null && DateTime.UtcNow < deadline; await Task.Delay(50))
+        {
+            var read = await directLine.GetFromJsonAsync<JsonObject>($"/v3/directline/conversations/{directLineId}/activities");
+            directLineAnswer = read!["activities"]!.AsArray()
+                .FirstOrDefault(a => a!["type"]!.GetValue<string>() == "message" && a["from"]!["id"]!.GetValue<string>() != "dl-customer")?["text"]?.GetValue<string>();
+        }
+
+        var conversationId = BotFrameworkFixture.NewConversationId();
+        (await FakeBotFrameworkChannel.PostAsync(fixture.Host.BaseUrl, fixture.Message(conversationId, question), fixture.ValidToken())).Dispose();
+        var reply = Assert.Single(await Channel.WaitForDeliveriesAsync(conversationId, 1));
+
+        Assert.NotNull(directLineAnswer);
+        Assert.Equal(directLineAnswer, reply.Activity.Text);
+        var store = fixture.Host.Services.GetRequiredService<ChatAgent.Conversations.Store.ConversationStore>();
+        Assert.Equal("directline", (await store.FindConversationAsync(directLineId, CancellationToken.None))!.ChannelId);
+        Assert.Equal("msteams", (await fixture.FindStoredAsync(conversationId))!.ChannelId);
+    }
+
+    [Fact]
     public async Task Livestreamed_replies_reach_a_Bot_Framework_channel_as_the_final_message_only()
     {
         var conversationId = BotFrameworkFixture.NewConversationId();
