@@ -233,6 +233,21 @@ public sealed class BotFrameworkChannelTests(BotFrameworkFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task A_conversation_id_too_long_for_the_store_is_answered_under_the_channels_own_id()
+    {
+        var conversationId = "19:" + new string('x', 90) + "@thread.tacv2;messageid=" + Guid.NewGuid().ToString("N");
+        var message = (Activity)fixture.Message(conversationId, "long id");
+
+        using var response = await FakeBotFrameworkChannel.PostAsync(fixture.Host.BaseUrl, message, fixture.ValidToken());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var reply = Assert.Single(await Channel.WaitForDeliveriesAsync(conversationId, 1));
+        Assert.Equal(conversationId, reply.Activity.Conversation!.Id);
+        Assert.Equal(message.Id, reply.Activity.ReplyToId);
+        Assert.Equal(2, (await fixture.TranscriptAsync(conversationId)).Count);
+    }
+
+    [Fact]
     public async Task A_malformed_activity_gets_400_with_a_clear_error()
     {
         using var http = new HttpClient();
