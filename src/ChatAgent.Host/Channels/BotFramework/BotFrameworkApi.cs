@@ -15,6 +15,7 @@ namespace ChatAgent.Host.Channels.BotFramework;
 /// </summary>
 public static partial class BotFrameworkApi
 {
+    /// <summary>Maps <c>POST /api/messages</c>; needs <see cref="BotFrameworkExtensions.AddBotFrameworkChannel"/>.</summary>
     public static IEndpointRouteBuilder MapBotFrameworkChannel(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Bot Framework");
