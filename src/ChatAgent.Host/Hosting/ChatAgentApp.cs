@@ -1,6 +1,7 @@
 using ChatAgent.Conversations.Service;
 using ChatAgent.Conversations.Store;
 using ChatAgent.Conversations.Activities;
+using ChatAgent.Host.Channels.BotFramework;
 using ChatAgent.Host.Channels.DirectLine;
 using ChatAgent.Host.DemoShop;
 using ChatAgent.Llm;
@@ -40,6 +41,7 @@ public static class ChatAgentApp
         app.UseRateLimiter();
         app.MapDefaultEndpoints();
         app.MapDirectLine();
+        app.MapBotFrameworkChannel();
         app.MapDemoShop();
         return app;
     }
@@ -62,6 +64,7 @@ public static class ChatAgentApp
         services.AddChatModel(configuration);
         services.AddShop(configuration, contentRoot);
         services.AddDirectLine(configuration);
+        services.AddBotFrameworkChannel(configuration);
         services.AddDemoShop();
         return services;
     }
