@@ -26,44 +26,87 @@ internal sealed class TurnContext(ConversationService conversations, Conversatio
     /// </summary>
     private sealed class ReplyStream(TurnContext turn, TimeSpan interval) : IReplyStream
     {
+        private readonly Lock _gate = new();
         private readonly StringBuilder _text = new();
-        private readonly Stopwatch _sinceLastChunk = new();
+        private readonly Stopwatch _sinceLastText = new();
         private string? _streamId;
         private int _sequence;
+        private bool _textSent;
+        private bool _flushScheduled;
+        private bool _completed;
 
-        public string Text => _text.ToString();
+        public string Text
+        {
+            get { lock (_gate) { return _text.ToString(); } }
+        }
 
         public Task InformAsync(string text, CancellationToken cancellationToken)
         {
-            Publish("informative", text);
+            lock (_gate)
+            {
+                Publish("informative", text);
+            }
             return Task.CompletedTask;
         }
 
         public Task AppendAsync(string text, CancellationToken cancellationToken)
         {
-            _text.Append(text);
-            if (_streamId is null || _sinceLastChunk.Elapsed >= interval)
+            lock (_gate)
             {
-                Publish("streaming", _text.ToString());
+                _text.Append(text);
+                var wait = interval - _sinceLastText.Elapsed;
+                if (!_textSent || wait <= TimeSpan.Zero)
+                {
+                    PublishText();
+                }
+                else if (!_flushScheduled)
+                {
+                    // Trailing edge: text held back by the interval still shows if the writer pauses (a tool runs).
+                    _flushScheduled = true;
+                    _ = Task.Delay(wait, CancellationToken.None).ContinueWith(_ =>
+                    {
+                        lock (_gate)
+                        {
+                            _flushScheduled = false;
+                            if (!_completed)
+                            {
+                                PublishText();
+                            }
+                        }
+                    }, TaskScheduler.Default);
+                }
             }
             return Task.CompletedTask;
         }
 
         public Task<Activity> CompleteAsync(Activity? final, CancellationToken cancellationToken)
         {
-            final ??= new Activity();
+            string? streamId;
+            lock (_gate)
+            {
+                _completed = true;
+                streamId = _streamId;
+                final ??= new Activity();
+                final.Text ??= _text.ToString();
+            }
             final.Type ??= ActivityTypes.Message;
-            final.Text ??= _text.ToString();
             final.TextFormat ??= "markdown";
-            if (_streamId is not null)
+            if (streamId is not null)
             {
                 var channelData = final.ChannelData as JsonObject ?? [];
                 channelData["streamType"] = "final";
-                channelData["streamId"] = _streamId;
+                channelData["streamId"] = streamId;
                 final.ChannelData = channelData;
-                (final.Entities ??= []).Add(new JsonObject { ["type"] = "streaminfo", ["streamId"] = _streamId, ["streamType"] = "final" });
+                (final.Entities ??= []).Add(new JsonObject { ["type"] = "streaminfo", ["streamId"] = streamId, ["streamType"] = "final" });
             }
             return turn.SendAsync(final, cancellationToken);
+        }
+
+        private void PublishText()
+        {
+            Publish("streaming", _text.ToString());
+            _textSent = true;
+            _sinceLastText.Restart();
         }
 
         private void Publish(string streamType, string text)
@@ -89,10 +132,6 @@ internal sealed class TurnContext(ConversationService conversations, Conversatio
                 chunk.Entities[0]["streamId"] = _streamId;
             }
             turn.PublishTransient(chunk);
-            _sinceLastChunk.Restart();
-            if (streamType == "streaming")
-            {
-                }
         }
     }
 
