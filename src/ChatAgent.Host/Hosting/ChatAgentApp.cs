@@ -1,6 +1,7 @@
 using ChatAgent.Conversations.Service;
 using ChatAgent.Conversations.Store;
 using ChatAgent.Conversations.Activities;
+using ChatAgent.Host.AgentConsole;
 using ChatAgent.Host.Channels.DirectLine;
 using ChatAgent.Host.DemoShop;
 using ChatAgent.Llm;
@@ -40,6 +41,7 @@ public static class ChatAgentApp
         app.MapDefaultEndpoints();
         app.MapDirectLine();
         app.MapDemoShop();
+        app.MapAgentConsole();
         return app;
     }
 
@@ -50,6 +52,7 @@ public static class ChatAgentApp
         if (database.MigrateOnStart)
         {
             await ConversationStoreMigrator.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<ConversationDbContext>>(), ct);
+            await app.Services.MigrateAgentConsoleAsync(ct);
         }
     }
 
@@ -62,6 +65,7 @@ public static class ChatAgentApp
         services.AddShop(configuration, contentRoot);
         services.AddDirectLine(configuration);
         services.AddDemoShop();
+        services.AddAgentConsole(configuration, contentRoot);
         return services;
     }
 
