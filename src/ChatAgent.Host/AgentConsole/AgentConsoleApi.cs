@@ -62,10 +62,47 @@ public static class AgentConsoleApi
             .WithName("AgentConsoleHandBack").WithSummary("Returns the conversation to the bot.");
         api.MapGet("/events", StreamEvents)
             .WithName("AgentConsoleEvents").WithSummary("Server-Sent Events: 'queue' snapshots when the queue changes, 'activity' and 'case' for the open conversation.");
+        api.MapGet("/history", (string? status, string? customer, string? q, string? reason, DateOnly? from, DateOnly? to, int? limit, AgentReports reports, CancellationToken ct) =>
+                Run(() => reports.SearchAsync(new HistoryQuery(status, customer, q, reason, from, to, limit ?? 100), ct)))
+            .WithName("AgentConsoleHistory").WithSummary("Searches all conversations by status, customer, message text, escalation reason and creation date (yyyy-mm-dd, UTC).");
+        api.MapGet("/conversations/{conversationId}/export", ExportAsync)
+            .WithName("AgentConsoleExport").WithSummary("Downloads a transcript as JSON (format=json, default) or plain text (format=text).");
+        api.MapGet("/metrics", (DateOnly? from, DateOnly? to, AgentReports reports, TimeProvider clock, CancellationToken ct) =>
+            {
+                var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+                return Run(() => reports.GetMetricsAsync(from ?? (to ?? today).AddDays(-29), to ?? today, ct));
+            })
+            .RequireAuthorization(AgentConsoleExtensions.AdminPolicy)
+            .WithName("AgentConsoleMetrics").WithSummary("Conversations per day, deflection and escalation rates, escalation reasons, agents' first-response and resolution times (admins only).");
         api.MapGet("/audit", async (AgentDesk desk, int? limit, CancellationToken ct) => Results.Ok(await desk.GetAuditAsync(limit ?? 200, ct)))
             .RequireAuthorization(AgentConsoleExtensions.AdminPolicy)
             .WithName("AgentConsoleAudit").WithSummary("The newest agent actions across all conversations (admins only).");
         return app;
+    }
+
+    private static async Task<IResult> ExportAsync(string conversationId, string? format, HttpContext http, AgentDesk desk, CancellationToken ct)
+    {
+        ConversationDetail detail;
+        try
+        {
+            detail = await desk.GetConversationAsync(conversationId, ct);
+        }
+        catch (AgentDeskException e)
+        {
+            return AgentConsoleError.Result(e.Status, e.Code, e.Message);
+        }
+        var safeName = new string(conversationId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+        switch ((format ?? "json").ToLowerInvariant())
+        {
+            case "text":
+                http.Response.Headers.ContentDisposition = $"attachment; filename=\"transcript-{safeName}.txt\"";
+                return Results.Text(AgentReports.ToText(detail), "text/plain; charset=utf-8");
+            case "json":
+                http.Response.Headers.ContentDisposition = $"attachment; filename=\"transcript-{safeName}.json\"";
+                return Results.Ok(new { detail.ConversationId, detail.ChannelId, detail.Customer, detail.Status, detail.CreatedAt, detail.Case, detail.Activities });
+            default:
+                return AgentConsoleError.Result(StatusCodes.Status400BadRequest, "BadArgument", "format must be json or text.");
+        }
     }
 
     private static async Task<IResult> ServePage(HttpContext http, IWebHostEnvironment environment)

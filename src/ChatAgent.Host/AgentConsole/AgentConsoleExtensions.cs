@@ -22,6 +22,7 @@ public static class AgentConsoleExtensions
     {
         services.AddAgentConsoleStore(configuration, contentRoot);
         services.AddSingleton<AgentDesk>();
+        services.AddSingleton<AgentReports>();
 
         var sessionMinutes = configuration.GetSection(AgentConsoleOptions.Section).Get<AgentConsoleOptions>()?.SessionMinutes ?? new AgentConsoleOptions().SessionMinutes;
         services.AddAuthentication().AddCookie(Scheme, cookie =>
