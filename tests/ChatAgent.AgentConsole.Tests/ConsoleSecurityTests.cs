@@ -165,4 +165,14 @@ public sealed class ConsoleSecurityTests(HostFixture fixture) : IClassFixture<Ho
         Assert.DoesNotContain(Password, stored);
         Assert.StartsWith("AQAAAA", stored); // ASP.NET Core Identity's v3 format (PBKDF2, salted)
     }
+
+    [Fact]
+    public async Task A_sign_in_with_an_absurd_user_name_is_a_plain_refusal()
+    {
+        using var agent = new ConsoleClient(Host);
+        var response = await agent.TrySignInAsync(new string('x', 5000) + "<script>", Password);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("InvalidCredentials", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["code"]!.GetValue<string>());
+    }
 }

@@ -249,7 +249,7 @@ public sealed class AgentDesk(
 
     private async Task AuditAsync(AgentConsoleDbContext db, string actor, string action, string? conversationId, string? detail, CancellationToken ct)
     {
-        db.Audit.Add(new AgentAuditEntry { At = clock.GetUtcNow(), Actor = actor, Action = action, ConversationId = conversationId, Detail = Truncate(detail, 1000) });
+        db.Audit.Add(new AgentAuditEntry { At = clock.GetUtcNow(), Actor = Truncate(actor, 64)!, Action = action, ConversationId = conversationId, Detail = Truncate(detail, 1000) });
         await db.SaveChangesAsync(ct);
     }
 

@@ -130,7 +130,7 @@
     $('c-summary').textContent = theCase?.summary || 'no summary';
     const escalated = status === 'Escalated';
     const mine = escalated && theCase?.assignedTo && (theCase.assignedTo === me.userName || me.role === 'Admin');
-    $('claim').disabled = !escalated || (theCase?.assignedTo && theCase.assignedTo === me.userName) || (theCase?.assignedTo && me.role !== 'Admin');
+    $('claim').disabled = !escalated || Boolean(theCase?.assignedTo);
     for (const id of ['transfer', 'transfer-to', 'resolve', 'handback', 'reply-send', 'reply-text']) $(id).disabled = !mine;
     $('reply-text').placeholder = mine ? 'Reply to the customer' : escalated ? 'Claim the conversation to reply' : 'The bot has this conversation';
 
