@@ -37,6 +37,7 @@ public static class ChatAgentApp
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseCors();
         app.UseRateLimiter();
         app.MapDefaultEndpoints();
         app.MapDirectLine();
