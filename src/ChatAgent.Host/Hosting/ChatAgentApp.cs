@@ -2,6 +2,7 @@ using ChatAgent.Conversations.Service;
 using ChatAgent.Conversations.Store;
 using ChatAgent.Conversations.Activities;
 using ChatAgent.Host.AgentConsole;
+using ChatAgent.Host.Channels.BotFramework;
 using ChatAgent.Host.Channels.DirectLine;
 using ChatAgent.Host.DemoShop;
 using ChatAgent.Llm;
@@ -41,6 +42,7 @@ public static class ChatAgentApp
         app.UseRateLimiter();
         app.MapDefaultEndpoints();
         app.MapDirectLine();
+        app.MapBotFrameworkChannel();
         app.MapDemoShop();
         app.MapAgentConsole();
         return app;
@@ -65,6 +67,7 @@ public static class ChatAgentApp
         services.AddChatModel(configuration);
         services.AddShop(configuration, contentRoot);
         services.AddDirectLine(configuration);
+        services.AddBotFrameworkChannel(configuration);
         services.AddDemoShop();
         services.AddAgentConsole(configuration, contentRoot);
         return services;
