@@ -1,6 +1,7 @@
 using ChatAgent.Conversations.Service;
 using ChatAgent.Conversations.Store;
 using ChatAgent.Conversations.Activities;
+using ChatAgent.Host.AgentConsole;
 using ChatAgent.Host.Channels.BotFramework;
 using ChatAgent.Host.Channels.DirectLine;
 using ChatAgent.Host.DemoShop;
@@ -43,6 +44,7 @@ public static class ChatAgentApp
         app.MapDirectLine();
         app.MapBotFrameworkChannel();
         app.MapDemoShop();
+        app.MapAgentConsole();
         return app;
     }
 
@@ -53,6 +55,7 @@ public static class ChatAgentApp
         if (database.MigrateOnStart)
         {
             await ConversationStoreMigrator.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<ConversationDbContext>>(), ct);
+            await app.Services.MigrateAgentConsoleAsync(ct);
         }
     }
 
@@ -66,6 +69,7 @@ public static class ChatAgentApp
         services.AddDirectLine(configuration);
         services.AddBotFrameworkChannel(configuration);
         services.AddDemoShop();
+        services.AddAgentConsole(configuration, contentRoot);
         return services;
     }
 

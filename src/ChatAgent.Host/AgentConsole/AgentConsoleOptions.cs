@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChatAgent.Host.AgentConsole;
+
+/// <summary>The <c>AgentConsole</c> section of <c>appsettings.json</c>.</summary>
+public sealed class AgentConsoleOptions
+{
+    public const string Section = "AgentConsole";
+
+    /// <summary>Wrong passwords in a row before an account is locked.</summary>
+    [Range(1, 100)]
+    public int MaxFailedSignIns { get; set; } = 5;
+
+    /// <summary>How long a locked account stays locked.</summary>
+    [Range(1, 24 * 60)]
+    public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>How long a console sign-in lasts without activity (sliding).</summary>
+    [Range(5, 7 * 24 * 60)]
+    public int SessionMinutes { get; set; } = 8 * 60;
+
+    /// <summary>
+    /// Seconds between store reads of the live event stream. Customer messages on this host arrive at once through the
+    /// conversation feed; the periodic read catches escalations and messages written by other hosts.
+    /// </summary>
+    [Range(1, 60)]
+    public int RefreshSeconds { get; set; } = 2;
+
+    /// <summary>The longest agent reply or note accepted (characters).</summary>
+    [Range(1, 100_000)]
+    public int MaxMessageLength { get; set; } = 4000;
+}
