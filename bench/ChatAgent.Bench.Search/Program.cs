@@ -1,0 +1,10 @@
+using System.Diagnostics;
+using ChatAgent.Shop.Import;
+using ChatAgent.Shop.Recommendations;
+var sw = Stopwatch.StartNew();
+var p = PurchaseLog.ReadOnlineRetail("/work/shared/data/online-retail-uci");
+Console.WriteLine($"read {p.Count} in {sw.Elapsed}");
+sw.Restart();
+var train = p.Where(x => x.At < new DateTime(2011,9,9)).ToList();
+var m = RecommendationModel.Build(train);
+Console.WriteLine($"build {sw.Elapsed}");
