@@ -33,7 +33,7 @@ public static class PurchaseLog
     }
 
     /// <summary>Reads and validates every line; rejections go to <paramref name="report"/>, progress to <paramref name="progress"/>.</summary>
-    public static List<PurchaseLine> Read(string linesPath, string? ordersPath, ImportReport report, TerminalProgress? progress = null)
+    public static List<PurchaseLine> Read(string linesPath, string? ordersPath, ImportReport report, ImportProgress? progress = null)
     {
         var orders = ordersPath is null ? null : ReadOrders(ordersPath, report);
         using var table = new CsvTable(linesPath);
@@ -52,18 +52,18 @@ public static class PurchaseLog
         var lineInOrder = new Dictionary<string, int>(StringComparer.Ordinal);
         while (table.TryRead(out var row))
         {
-            report.Read++;
-            progress?.Report(report.Read, table.Position / (double)Math.Max(1, table.Length));
+            report.CountRead();
+            ReportProgress(progress, table);
             if (row.Error is not null)
             {
-                report.Reject(row.Line, row.Error);
+                report.Reject($"line {row.Line}", row.Error);
                 continue;
             }
 
             var orderKey = row[order];
             if (orderKey is null)
             {
-                report.Reject(row.Line, "missing order id");
+                report.Reject($"line {row.Line}", "missing order id");
                 continue;
             }
             // Numbering lines within an order is what makes a re-import recognise rows it already has.
@@ -71,17 +71,17 @@ public static class PurchaseLog
             var skuValue = row[sku];
             if (skuValue is null)
             {
-                report.Reject(row.Line, $"missing SKU: order {orderKey}");
+                report.Reject($"line {row.Line}", $"missing SKU: order {orderKey}");
                 continue;
             }
             if (!int.TryParse(row[quantity], NumberStyles.Integer, CultureInfo.InvariantCulture, out var qty))
             {
-                report.Reject(row.Line, $"quantity is not a whole number: '{row[quantity]}'");
+                report.Reject($"line {row.Line}", $"quantity is not a whole number: '{row[quantity]}'");
                 continue;
             }
             if (qty <= 0)
             {
-                report.Reject(row.Line, $"not a purchase (quantity {qty} ≤ 0, a return or cancellation): order {orderKey}");
+                report.Reject($"line {row.Line}", $"not a purchase (quantity {qty} ≤ 0, a return or cancellation): order {orderKey}");
                 continue;
             }
             decimal? unitPrice = null;
@@ -89,7 +89,7 @@ public static class PurchaseLog
             {
                 if (!decimal.TryParse(priceText, NumberStyles.Number, CultureInfo.InvariantCulture, out var p) || p < 0)
                 {
-                    report.Reject(row.Line, $"unit price is not a non-negative number: '{priceText}'");
+                    report.Reject($"line {row.Line}", $"unit price is not a non-negative number: '{priceText}'");
                     continue;
                 }
                 unitPrice = p;
@@ -101,12 +101,12 @@ public static class PurchaseLog
             {
                 if (!orders.TryGetValue(orderKey, out var header))
                 {
-                    report.Reject(row.Line, $"order not in the orders file: {orderKey}");
+                    report.Reject($"line {row.Line}", $"order not in the orders file: {orderKey}");
                     continue;
                 }
                 if (header.Cancelled)
                 {
-                    report.Reject(row.Line, $"cancelled order: {orderKey}");
+                    report.Reject($"line {row.Line}", $"cancelled order: {orderKey}");
                     continue;
                 }
                 (customerKey, at) = (header.Customer, header.At);
@@ -116,29 +116,46 @@ public static class PurchaseLog
                 customerKey = row[customer];
                 if (customerKey is null)
                 {
-                    report.Reject(row.Line, $"missing customer id: order {orderKey}");
+                    report.Reject($"line {row.Line}", $"missing customer id: order {orderKey}");
                     continue;
                 }
                 if (!TryParseTime(row[time], out at))
                 {
-                    report.Reject(row.Line, $"purchase time is not a date: '{row[time]}'");
+                    report.Reject($"line {row.Line}", $"purchase time is not a date: '{row[time]}'");
                     continue;
                 }
             }
             lines.Add(new PurchaseLine(orderKey, number, customerKey, skuValue, qty, unitPrice, at));
         }
-        progress?.Done(report.Read);
+        if (progress is not null)
+        {
+            progress.Total = progress.Done;
+            progress.Complete();
+        }
         return lines;
     }
 
     /// <summary>The Online Retail log as purchases of goods (stock codes that start with a digit; POST, M, BANK CHARGES... are fees).</summary>
     public static List<Purchase> ReadOnlineRetail(string folder)
     {
-        var report = new ImportReport("online retail");
+        var report = new ImportReport();
         return Read(Path.Combine(folder, "order_lines.csv"), Path.Combine(folder, "orders.csv"), report)
             .Where(l => char.IsAsciiDigit(l.Sku[0]))
             .Select(l => l.ToPurchase(l.Sku))
             .ToList();
+    }
+
+    // The row count is unknown until the end: estimate it from the bytes read so far, which gives a steady ETA.
+    private static void ReportProgress(ImportProgress? progress, CsvTable table)
+    {
+        if (progress is not null)
+        {
+            if ((progress.Done & 1023) == 0 && table.Position > 0)
+            {
+                progress.Total = Math.Max(progress.Done + 1, (long)(table.Length * ((progress.Done + 1) / (double)table.Position)));
+            }
+            progress.Advance();
+        }
     }
 
     private sealed record OrderHeader(string Customer, DateTime At, bool Cancelled);

@@ -88,7 +88,12 @@ public sealed class PurchaseRecord
 }
 
 /// <summary>The index on SQLite; migrations under <c>Search/Migrations/Sqlite</c>.</summary>
-public sealed class SqliteCatalogIndexDbContext(DbContextOptions<SqliteCatalogIndexDbContext> options) : CatalogIndexDbContext(options);
+public sealed class SqliteCatalogIndexDbContext(DbContextOptions<SqliteCatalogIndexDbContext> options) : CatalogIndexDbContext(options)
+{
+    // SQLite has no DateTimeOffset type: stored as a number, purchases still sort and compare by time in SQL.
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder) =>
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter>();
+}
 
 /// <summary>The index on PostgreSQL; migrations under <c>Search/Migrations/Postgres</c>.</summary>
 public sealed class PostgresCatalogIndexDbContext(DbContextOptions<PostgresCatalogIndexDbContext> options) : CatalogIndexDbContext(options);

@@ -27,13 +27,14 @@ public sealed class CatalogIndexer(
     private const int PageSize = 1000;
 
     /// <summary>Brings the index up to date; <paramref name="progress"/> shows products/s and the ETA.</summary>
-    public async Task<IndexReport> IndexAsync(TerminalProgress? progress = null, CancellationToken cancellationToken = default)
+    public async Task<IndexReport> IndexAsync(ImportProgress? progress = null, CancellationToken cancellationToken = default)
     {
-        progress ??= TerminalProgress.None;
+        progress ??= ImportProgress.Silent();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var batchSize = options.Value.IndexBatchSize;
         await using var shop = shopFactory.CreateDbContext();
         var existing = await LoadExistingAsync(cancellationToken);
-        var total = await shop.Products.CountAsync(cancellationToken);
+        progress.Total = await shop.Products.CountAsync(cancellationToken);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var pending = new List<(string ProductId, string Title, string Body, string Hash, string? Tags)>();
         int done = 0, embedded = 0, unchanged = 0;
@@ -62,6 +63,7 @@ public sealed class CatalogIndexer(
                 {
                     unchanged++;
                     done++;
+                    progress.Advance();
                     continue;
                 }
                 pending.Add((product.Id, title, body, hash, tags));
@@ -69,16 +71,16 @@ public sealed class CatalogIndexer(
                 {
                     embedded += await WriteAsync(pending, cancellationToken);
                     done += pending.Count;
+                    progress.Advance(pending.Count);
                     pending.Clear();
-                    progress.Report(done, done / (double)Math.Max(1, total));
                 }
             }
-            progress.Report(done + pending.Count, (done + pending.Count) / (double)Math.Max(1, total));
         }
         if (pending.Count > 0)
         {
             embedded += await WriteAsync(pending, cancellationToken);
             done += pending.Count;
+            progress.Advance(pending.Count);
         }
 
         var removed = 0;
@@ -91,9 +93,9 @@ public sealed class CatalogIndexer(
                 removed += await index.Documents.Where(d => chunk.Contains(d.ProductId)).ExecuteDeleteAsync(cancellationToken);
             }
         }
-        progress.Done(done);
+        progress.Complete();
         search?.Invalidate();
-        return new IndexReport(seen.Count, embedded, unchanged, removed, progress.Elapsed);
+        return new IndexReport(seen.Count, embedded, unchanged, removed, clock.Elapsed);
     }
 
     /// <summary>Records tags from an import (the store has no tag column) so the next index run includes them.</summary>

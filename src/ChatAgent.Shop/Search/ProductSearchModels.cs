@@ -13,8 +13,10 @@ public sealed record ProductSearchRequest(string? Query, decimal? MinPrice = nul
 /// <summary>A variant that satisfies the request's filters.</summary>
 public sealed record VariantMatch(string VariantId, IReadOnlyDictionary<string, string> Options, decimal Price, bool Available, string? Sku);
 
-/// <summary>A product found, with the variants that fit the filters.</summary>
-/// <param name="MatchedBy">"keywords", "meaning" or both: which retriever found it.</param>
+/// <summary>
+/// A product found, with the variants that fit the filters (<c>MatchedBy</c>: "keywords", "meaning" or both, which
+/// retriever found it).
+/// </summary>
 public sealed record ProductHit(string ProductId, string Name, string? Category, decimal PriceFrom, decimal PriceTo, bool InStock,
     int VariantCount, IReadOnlyList<VariantMatch> MatchingVariants, double Score, IReadOnlyList<string> MatchedBy);
 
