@@ -78,6 +78,17 @@ public sealed class ProductSearchService(
         return new ProductSearchResult(hits, keywordCandidates, semantic.Count, new SearchTimings(embedding, fullTextTime, vectorTime, fusionTime, details));
     }
 
+    /// <summary>A product with its variants, by product id or by the id or SKU of one of its variants; null when none matches.</summary>
+    public async Task<Product?> FindProductAsync(string productOrVariantId, CancellationToken cancellationToken = default)
+    {
+        var id = productOrVariantId.Trim();
+        await using var shop = shopFactory.CreateDbContext();
+        var productId = await shop.Products.AsNoTracking().Where(p => p.Id == id).Select(p => p.Id).FirstOrDefaultAsync(cancellationToken)
+            ?? await shop.Variants.AsNoTracking().Where(v => v.Id == id || v.Sku == id).Select(v => v.ProductId).FirstOrDefaultAsync(cancellationToken);
+        return productId is null ? null
+            : await shop.Products.AsNoTracking().Include(p => p.Variants).FirstOrDefaultAsync(p => p.Id == productId, cancellationToken);
+    }
+
     private List<(int Product, float Similarity)> TopBySimilarity(CatalogSnapshot snapshot, float[] query, bool[] allowed)
     {
         var pool = _options.CandidatePool;
