@@ -24,6 +24,9 @@ public sealed record RecommenderSettings
     /// <summary>Weight of "customers who bought your products also bought".</summary>
     public double AlsoBoughtWeight { get; init; } = 1.0;
 
+    /// <summary>Orders a product must have been in before "buy again" suggests it: one purchase is no sign of a habit.</summary>
+    public int MinRepeatOrders { get; init; } = 2;
+
     /// <summary>Weight of "you bought this before" (repeat purchases are common in many shops).</summary>
     public double BuyAgainWeight { get; init; } = 1.0;
 
@@ -293,7 +296,7 @@ public sealed class RecommendationModel
 
         if (allowRepeats)
         {
-            foreach (var (item, (weight, orders)) in weights)
+            foreach (var (item, (weight, orders)) in weights.Where(w => w.Value.Orders >= s.MinRepeatOrders))
             {
                 Slot(item)[1] = weight * orders / (double)orderCount;
             }

@@ -12,14 +12,12 @@ public sealed class OnlineRetailEvaluationTests(ITestOutputHelper output)
     public void Ours_beats_popularity_on_hit_rate_at_10()
     {
         var purchases = PurchaseLog.ReadOnlineRetail(SharedData.Folder("online-retail-uci"));
-        foreach (var repeatsCount in new[] { true, false })
-        {
-            var report = RecommendationEvaluation.Run(purchases, Split, repeatsCount: repeatsCount);
-            output.WriteLine(report.ToString());
-            Assert.True(report.TestUsers > 1000, $"only {report.TestUsers} test users");
-            Assert.True(report[RecommendationEvaluation.Ours].HitRate > report[RecommendationEvaluation.Popularity].HitRate,
-                $"ours {report[RecommendationEvaluation.Ours].HitRate:F3} vs popularity {report[RecommendationEvaluation.Popularity].HitRate:F3}");
-            Assert.True(report[RecommendationEvaluation.Ours].Ndcg > report[RecommendationEvaluation.Popularity].Ndcg);
-        }
+        // Every test customer, no sampling; the "new products only" protocol and the content signal are in the benchmark.
+        var report = RecommendationEvaluation.Run(purchases, Split);
+        output.WriteLine(report.ToString());
+        Assert.True(report.TestUsers > 1000, $"only {report.TestUsers} test users");
+        Assert.True(report[RecommendationEvaluation.Ours].HitRate > report[RecommendationEvaluation.Popularity].HitRate,
+            $"ours {report[RecommendationEvaluation.Ours].HitRate:F3} vs popularity {report[RecommendationEvaluation.Popularity].HitRate:F3}");
+        Assert.True(report[RecommendationEvaluation.Ours].Ndcg > report[RecommendationEvaluation.Popularity].Ndcg);
     }
 }
