@@ -1,1 +1,3 @@
-return 0;
+using ChatAgent.Host.Cli;
+
+return await ChatAgentCli.Create().Parse(ChatAgentCli.WithDefaultVerb(args)).InvokeAsync();

@@ -35,6 +35,14 @@ public static class DatabaseExtensions
         return builder.ToString();
     }
 
+    /// <summary>Typed form of <see cref="UseChatAgentDatabase(DbContextOptionsBuilder, DatabaseProvider, string, string)"/>.</summary>
+    public static DbContextOptionsBuilder<TContext> UseChatAgentDatabase<TContext>(this DbContextOptionsBuilder<TContext> options, DatabaseProvider provider, string connectionString, string migrationsHistoryTable)
+        where TContext : DbContext
+    {
+        ((DbContextOptionsBuilder)options).UseChatAgentDatabase(provider, connectionString, migrationsHistoryTable);
+        return options;
+    }
+
     /// <summary>Configures the provider; <paramref name="migrationsHistoryTable"/> keeps each context's migrations apart in one database.</summary>
     public static DbContextOptionsBuilder UseChatAgentDatabase(this DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString, string migrationsHistoryTable)
     {

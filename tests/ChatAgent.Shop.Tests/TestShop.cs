@@ -65,10 +65,17 @@ internal sealed class TestShop : IAsyncDisposable
 
     public TestConversation StartConversation(string? boundCustomerId = null) => new(this, $"test-{Guid.NewGuid():N}", boundCustomerId);
 
+    /// <summary>Runs after the services are disposed (e.g. drops a PostgreSQL test database).</summary>
+    public Func<Task>? AfterDispose { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (AfterDispose is not null)
+        {
+            await AfterDispose();
+        }
         if (Directory is not null)
         {
             try
@@ -158,6 +165,17 @@ internal static class TauTemplate
             await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
         }
         await shop.DisposeAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                System.IO.Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left in the temp folder; harmless.
+            }
+        };
         return file;
     }
 }

@@ -44,6 +44,32 @@ public sealed partial class ConfirmationGate(IDbContextFactory<ShopDbContext> db
     /// <summary>Records one customer message and decides the waiting change, if any. Call it before the model sees the message.</summary>
     public async Task<ConfirmationOutcome> OnCustomerMessageAsync(string conversationId, string messageText, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(conversationId);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DecideAsync(conversationId, messageText ?? "", cancellationToken);
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                // A plugin call updated the conversation at the same moment; decide again on fresh state.
+            }
+        }
+    }
+
+    /// <summary>The change waiting for the customer's answer, if any (for the orchestrator or the agent console).</summary>
+    public async Task<PendingChange?> GetAwaitingAsync(string conversationId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.PendingChanges.AsNoTracking()
+            .Where(c => c.ConversationId == conversationId && c.Status == PendingChangeStatus.AwaitingConfirmation)
+            .OrderByDescending(c => c.ProposedAtMessage)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+
+    private async Task<ConfirmationOutcome> DecideAsync(string conversationId, string messageText, CancellationToken cancellationToken)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var conversation = await CustomerSession.GetOrCreateAsync(db, conversationId, null, time, cancellationToken);
         conversation.CustomerMessageCount++;

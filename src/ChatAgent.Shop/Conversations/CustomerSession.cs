@@ -117,6 +117,21 @@ public sealed class CustomerSession
 
     private async Task<VerificationResult> VerifyAsync(string method, Func<ShopDbContext, Task<string?>> find, CancellationToken cancellationToken)
     {
+        // The conversation row is also updated by the confirmation gate; on a concurrent update, read it again and retry.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await VerifyOnceAsync(method, find, cancellationToken);
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private async Task<VerificationResult> VerifyOnceAsync(string method, Func<ShopDbContext, Task<string?>> find, CancellationToken cancellationToken)
+    {
         await using var db = await _db.CreateDbContextAsync(cancellationToken);
         var conversation = await GetOrCreateAsync(db, ConversationId, BoundCustomerId, _time, cancellationToken);
         var max = _options.MaxVerificationAttempts;

@@ -106,7 +106,9 @@ public sealed class DemoStoreGenerator(int seed, int customerCount = 400)
         foreach (var (name, category, basePrice, options) in Catalogue)
         {
             var product = new Product { Id = NewDigits(10), Name = name, Category = category, Vendor = "ChatAgent Demo Goods", Description = $"{name} ({category.ToLowerInvariant()}), available in {string.Join(", ", options.Select(o => $"{o.Values.Length} {o.Option} options"))}.", CreatedAt = created };
-            foreach (var combination in Combinations(options))
+            // Small option grids get an edition dimension, so the demo catalogue reaches a few thousand variants.
+            var grid = options.Aggregate(1, (n, o) => n * o.Values.Length) < 30 ? [.. options, ("edition", ["standard", "premium", "limited"])] : options;
+            foreach (var combination in Combinations(grid))
             {
                 var price = basePrice * (decimal)(0.85 + _random.NextDouble() * 0.3);
                 product.Variants.Add(new ProductVariant

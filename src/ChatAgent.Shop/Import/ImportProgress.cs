@@ -13,7 +13,8 @@ public sealed class ImportProgress
     private readonly string _label;
     private readonly bool _interactive;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan? _lastDraw;
+    // The first line waits one interval too, so the rate and ETA rest on more than a single row.
+    private TimeSpan _lastDraw = TimeSpan.Zero;
     private long _done;
 
     /// <param name="output">Where to draw (usually <c>Console.Error</c>, so stdout stays clean for reports).</param>
@@ -39,7 +40,7 @@ public sealed class ImportProgress
         _done += rows;
         var now = _clock.Elapsed;
         var every = _interactive ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(10);
-        if (_lastDraw is null || now - _lastDraw.Value >= every)
+        if (now - _lastDraw >= every)
         {
             _lastDraw = now;
             Draw(final: false);
@@ -57,7 +58,7 @@ public sealed class ImportProgress
         var text = Total is { } total && total > 0
             ? string.Create(CultureInfo.InvariantCulture, $"{_label}: {_done:N0}/{total:N0} ({100.0 * _done / total:0}%)  {rate:N0} rows/s")
             : string.Create(CultureInfo.InvariantCulture, $"{_label}: {_done:N0} rows  {rate:N0} rows/s");
-        if (Total is { } t && t > _done && rate > 0)
+        if (Total is { } t && t > _done && rate > 0 && (seconds >= 1 || _done * 20 >= t))
         {
             var eta = TimeSpan.FromSeconds((t - _done) / rate);
             text += $"  ETA {(int)eta.TotalMinutes}:{eta.Seconds:00}";

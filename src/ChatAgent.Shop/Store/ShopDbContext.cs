@@ -29,8 +29,8 @@ public abstract class ShopDbContext(DbContextOptions options) : DbContext(option
 
     protected override void OnModelCreating(ModelBuilder b)
     {
-        var options = JsonConverter<Dictionary<string, string>>();
-        var list = JsonConverter<List<string>>();
+        var options = DictionaryColumn();
+        var list = ListColumn();
 
         b.Entity<Customer>(e =>
         {
@@ -161,15 +161,28 @@ public abstract class ShopDbContext(DbContextOptions options) : DbContext(option
         a.Property("Zip").HasColumnName(prefix + "Zip").HasMaxLength(20);
     }
 
-    private static (ValueConverter<T, string> Converter, ValueComparer<T> Comparer) JsonConverter<T>() where T : class, new()
+    private static (ValueConverter<Dictionary<string, string>, string> Converter, ValueComparer<Dictionary<string, string>> Comparer) DictionaryColumn()
     {
-        var converter = new ValueConverter<T, string>(
+        var converter = new ValueConverter<Dictionary<string, string>, string>(
             v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
-            s => JsonSerializer.Deserialize<T>(s, (JsonSerializerOptions?)null) ?? new T());
-        var comparer = new ValueComparer<T>(
-            (x, y) => JsonSerializer.Serialize(x, (JsonSerializerOptions?)null) == JsonSerializer.Serialize(y, (JsonSerializerOptions?)null),
-            v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null).GetHashCode(StringComparison.Ordinal),
-            v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, (JsonSerializerOptions?)null), (JsonSerializerOptions?)null)!);
+            s => JsonSerializer.Deserialize<Dictionary<string, string>>(s, (JsonSerializerOptions?)null) ?? new Dictionary<string, string>());
+        // Compared and copied in memory: change tracking runs this for every tracked row.
+        var comparer = new ValueComparer<Dictionary<string, string>>(
+            (x, y) => x == null ? y == null : y != null && x.Count == y.Count && x.All(kv => y.ContainsKey(kv.Key) && y[kv.Key] == kv.Value),
+            v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
+            v => new Dictionary<string, string>(v));
+        return (converter, comparer);
+    }
+
+    private static (ValueConverter<List<string>, string> Converter, ValueComparer<List<string>> Comparer) ListColumn()
+    {
+        var converter = new ValueConverter<List<string>, string>(
+            v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
+            s => JsonSerializer.Deserialize<List<string>>(s, (JsonSerializerOptions?)null) ?? new List<string>());
+        var comparer = new ValueComparer<List<string>>(
+            (x, y) => x == null ? y == null : y != null && x.SequenceEqual(y),
+            v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s)),
+            v => v.ToList());
         return (converter, comparer);
     }
 }

@@ -1,0 +1,174 @@
+using ChatAgent.Conversations.Activities;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatAgent.Conversations.Store;
+
+/// <summary>An activity as stored: its place in the conversation's order (the watermark) and its content.</summary>
+public sealed record StoredActivity(long Sequence, Activity Activity);
+
+/// <summary>All reads and writes of conversations and transcripts.</summary>
+public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> contexts, TimeProvider clock)
+{
+    // SQLite has one writer at a time; concurrent writers that collide back off in its busy handler with sleeps
+    // of up to 100 ms. Queuing this process's writers here instead keeps commits back to back.
+    private readonly SemaphoreSlim? _sqliteWriter = IsSqlite(contexts) ? new SemaphoreSlim(1, 1) : null;
+
+    private static bool IsSqlite(IDbContextFactory<ConversationDbContext> contexts)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Database.IsSqlite();
+    }
+
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write, CancellationToken ct)
+    {
+        if (_sqliteWriter is null)
+        {
+            return await write();
+        }
+        await _sqliteWriter.WaitAsync(ct);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            _sqliteWriter.Release();
+        }
+    }
+
+    /// <summary>Creates the conversation if it does not exist yet; returns the stored record either way.</summary>
+    public async Task<ConversationRecord> EnsureConversationAsync(string id, string channelId, string? userId, string? serviceUrl, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var existing = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var now = clock.GetUtcNow();
+        var record = new ConversationRecord { Id = id, ChannelId = channelId, UserId = userId, ServiceUrl = serviceUrl, CreatedAt = now, UpdatedAt = now };
+        db.Conversations.Add(record);
+        try
+        {
+            await WriteAsync(() => db.SaveChangesAsync(ct), ct);
+            return record;
+        }
+        catch (DbUpdateException)
+        {
+            // Another request created it first (two tabs, two hosts): theirs is the conversation.
+            await using var again = await contexts.CreateDbContextAsync(ct);
+            return await again.Conversations.AsNoTracking().FirstAsync(c => c.Id == id, ct);
+        }
+    }
+
+    public async Task<ConversationRecord?> FindConversationAsync(string id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+    }
+
+    /// <summary>
+    /// Durably appends an activity: it gets the next sequence number of its conversation and the id
+    /// <c>{conversationId}|{sequence}</c>, and is committed before this returns.
+    /// </summary>
+    public Task<StoredActivity> AppendAsync(string conversationId, Activity activity, bool pendingTurn, CancellationToken ct) =>
+        WriteAsync(() => AppendCoreAsync(conversationId, activity, pendingTurn, ct), ct);
+
+    private async Task<StoredActivity> AppendCoreAsync(string conversationId, Activity activity, bool pendingTurn, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+
+        // One statement both allocates the number and takes the row's write lock, on SQLite and PostgreSQL alike,
+        // so concurrent appends (other requests, other hosts) serialise per conversation.
+        var allocated = await db.Database
+            .SqlQuery<long>($"UPDATE conversations SET last_sequence = last_sequence + 1 WHERE id = {conversationId} RETURNING last_sequence AS \"Value\"")
+            .ToListAsync(ct);
+        if (allocated.Count == 0)
+        {
+            throw new ConversationNotFoundException(conversationId);
+        }
+
+        var sequence = allocated[0];
+        var now = clock.GetUtcNow();
+        activity.Id = FormatActivityId(conversationId, sequence);
+        activity.Timestamp ??= now;
+        activity.Conversation ??= new ConversationAccount();
+        activity.Conversation.Id = conversationId;
+
+        db.Activities.Add(new ActivityRecord
+        {
+            ConversationId = conversationId,
+            Sequence = sequence,
+            ActivityId = activity.Id,
+            Type = activity.Type ?? ActivityTypes.Message,
+            FromId = activity.From?.Id,
+            FromRole = activity.From?.Role,
+            Timestamp = now,
+            PendingTurn = pendingTurn,
+            Json = ActivityJson.Serialize(activity),
+        });
+        await db.SaveChangesAsync(ct);
+        await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.UpdatedAt, now), ct);
+        await tx.CommitAsync(ct);
+        return new StoredActivity(sequence, activity);
+    }
+
+    /// <summary>Activities after <paramref name="afterSequence"/> (the client's watermark), oldest first.</summary>
+    public async Task<IReadOnlyList<StoredActivity>> GetActivitiesAsync(string conversationId, long afterSequence, int limit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var rows = await db.Activities.AsNoTracking()
+            .Where(a => a.ConversationId == conversationId && a.Sequence > afterSequence)
+            .OrderBy(a => a.Sequence)
+            .Take(limit)
+            .Select(a => new { a.Sequence, a.Json })
+            .ToListAsync(ct);
+        return rows.Select(r => new StoredActivity(r.Sequence, ActivityJson.Deserialize(r.Json))).ToList();
+    }
+
+    /// <summary>Customer messages of one conversation still waiting for their turn, oldest first.</summary>
+    public async Task<IReadOnlyList<StoredActivity>> GetPendingTurnsAsync(string conversationId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var rows = await db.Activities.AsNoTracking()
+            .Where(a => a.ConversationId == conversationId && a.PendingTurn)
+            .OrderBy(a => a.Sequence)
+            .Select(a => new { a.Sequence, a.Json })
+            .ToListAsync(ct);
+        return rows.Select(r => new StoredActivity(r.Sequence, ActivityJson.Deserialize(r.Json))).ToList();
+    }
+
+    /// <summary>Conversations with at least one unhandled customer message (after a restart, these resume).</summary>
+    public async Task<IReadOnlyList<string>> GetConversationsWithPendingTurnsAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Activities.AsNoTracking().Where(a => a.PendingTurn).Select(a => a.ConversationId).Distinct().ToListAsync(ct);
+    }
+
+    public Task CompleteTurnAsync(string conversationId, long sequence, CancellationToken ct) => WriteAsync(async () =>
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Activities.Where(a => a.ConversationId == conversationId && a.Sequence == sequence)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.PendingTurn, false), ct);
+    }, ct);
+
+    public Task SetStatusAsync(string conversationId, ConversationStatus status, CancellationToken ct) => WriteAsync(async () =>
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow();
+        return await db.Conversations.Where(c => c.Id == conversationId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, status).SetProperty(c => c.UpdatedAt, now), ct);
+    }, ct);
+
+    /// <summary>Direct Line's id shape: the conversation id, a bar, and the zero-padded sequence number.</summary>
+    public static string FormatActivityId(string conversationId, long sequence) => $"{conversationId}|{sequence:D7}";
+}
+
+/// <summary>The conversation does not exist (never started, or deleted).</summary>
+public sealed class ConversationNotFoundException(string conversationId)
+    : Exception($"Conversation '{conversationId}' does not exist.")
+{
+    public string ConversationId { get; } = conversationId;
+}

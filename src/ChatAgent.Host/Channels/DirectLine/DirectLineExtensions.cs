@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace ChatAgent.Host.Channels.DirectLine;
+
+public static class DirectLineExtensions
+{
+    /// <summary>Registers the Direct Line channel: options (validated at start-up), tokens and per-conversation rate limits.</summary>
+    public static IServiceCollection AddDirectLine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DirectLineOptions>().Bind(configuration.GetSection(DirectLineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DirectLineTokens>();
+
+        var perMinute = configuration.GetSection(DirectLineOptions.Section).Get<DirectLineOptions>()?.MessagesPerMinute ?? new DirectLineOptions().MessagesPerMinute;
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(DirectLineApi.ActivitiesRateLimitPolicy, http => RateLimitPartition.GetTokenBucketLimiter(
+                http.Request.RouteValues["conversationId"]?.ToString() ?? string.Empty,
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = Math.Max(1, perMinute),
+                    TokensPerPeriod = 1,
+                    ReplenishmentPeriod = TimeSpan.FromMinutes(1.0 / Math.Max(1, perMinute)),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+            limiter.OnRejected = async (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await context.HttpContext.Response.WriteAsJsonAsync(
+                    new DirectLineError(new DirectLineErrorDetail("TooManyRequests", $"Too many messages; retry after {Math.Ceiling(retryAfter.TotalSeconds)} s.")), ct);
+            };
+        });
+        return services;
+    }
+}

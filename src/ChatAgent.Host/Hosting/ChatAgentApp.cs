@@ -1,0 +1,81 @@
+using ChatAgent.Conversations.Service;
+using ChatAgent.Conversations.Store;
+using ChatAgent.Conversations.Activities;
+using ChatAgent.Host.Channels.DirectLine;
+using ChatAgent.Host.DemoShop;
+using ChatAgent.Llm;
+using ChatAgent.Shop;
+using ChatAgent.ServiceDefaults;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.FileProviders;
+
+namespace ChatAgent.Host.Hosting;
+
+/// <summary>Builds the web host: the wiring lives here so <c>Program.cs</c> stays a few lines and tests can start the real thing.</summary>
+public static class ChatAgentApp
+{
+    /// <summary>Creates the configured application (not yet started). <paramref name="configure"/> lets tests override settings.</summary>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var contentRoot = ContentRoot.Resolve();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = contentRoot,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        configure?.Invoke(builder);
+
+        builder.AddServiceDefaults();
+        builder.Services.AddApplicationServices(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(errors => errors.Run(WriteUnhandledErrorAsync));
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseRateLimiter();
+        app.MapDefaultEndpoints();
+        app.MapDirectLine();
+        app.MapDemoShop();
+        return app;
+    }
+
+    /// <summary>Creates or migrates the database before the host accepts requests.</summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken ct)
+    {
+        var database = app.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (database.MigrateOnStart)
+        {
+            await ConversationStoreMigrator.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<ConversationDbContext>>(), ct);
+        }
+    }
+
+    private static IServiceCollection AddApplicationServices(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.ConfigureHttpJsonOptions(o => ActivityJson.Configure(o.SerializerOptions));
+        services.AddConversations(configuration, contentRoot);
+        services.AddChatModel(configuration);
+        services.AddShop(configuration, contentRoot);
+        services.AddDirectLine(configuration);
+        services.AddDemoShop();
+        return services;
+    }
+
+    /// <summary>Never a stack trace to a client: the error shape Direct Line clients understand, and the trace id to find it in the log.</summary>
+    private static async Task WriteUnhandledErrorAsync(HttpContext http)
+    {
+        var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, code, message) = error switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "MessageSizeTooBig" : "BadArgument", bad.Message),
+            ConversationNotFoundException notFound => (StatusCodes.Status404NotFound, "NotFound", notFound.Message),
+            _ => (StatusCodes.Status500InternalServerError, "ServiceError", $"An internal error occurred (trace id {System.Diagnostics.Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier})."),
+        };
+        http.Response.StatusCode = status;
+        await http.Response.WriteAsJsonAsync(new DirectLineError(new DirectLineErrorDetail(code, message)));
+    }
+}

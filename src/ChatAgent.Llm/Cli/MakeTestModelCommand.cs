@@ -1,0 +1,51 @@
+using System.CommandLine;
+using ChatAgent.Llm.Gguf;
+
+namespace ChatAgent.Llm.Cli;
+
+/// <summary>
+/// <c>chatagent make-test-model --out FILE --preset tiny|small|qwen05b [--quantize q4_0] [--seed N]</c>:
+/// writes a random-weight llama-architecture GGUF (byte-level vocabulary, ChatML template) for tests and benchmarks.
+/// </summary>
+public static class MakeTestModelCommand
+{
+    /// <summary>Creates the <c>make-test-model</c> verb; the host adds it to its root command.</summary>
+    public static Command Create()
+    {
+        var output = new Option<FileInfo>("--out") { Description = "GGUF file to write", Required = true };
+        var preset = new Option<string>("--preset")
+        {
+            Description = "model shape: tiny (tests), small, qwen05b (Qwen2.5-0.5B-shaped, benchmarks)",
+            DefaultValueFactory = _ => "tiny",
+        };
+        preset.AcceptOnlyFromAmong([.. TestModelPreset.All.Select(p => p.Name)]);
+        var quantize = new Option<string?>("--quantize") { Description = "quantize the weights (q4_0)" };
+        quantize.AcceptOnlyFromAmong("q4_0");
+        var seed = new Option<int>("--seed") { Description = "seed of the random weights", DefaultValueFactory = _ => 1234 };
+
+        var command = new Command("make-test-model", "Write a random-weight GGUF model for tests and benchmarks (no downloads needed)")
+        {
+            output, preset, quantize, seed,
+        };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetRequiredValue(output);
+            var shape = TestModelPreset.All.First(p => p.Name == parse.GetValue(preset));
+            var q4 = parse.GetValue(quantize) == "q4_0";
+            try
+            {
+                TestModelFactory.Create(file.FullName, shape, q4, parse.GetValue(seed));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"make-test-model: {e.Message}");
+                return 1;
+            }
+            file.Refresh();
+            parse.InvocationConfiguration.Output.WriteLine(
+                $"Wrote {file.FullName} ({file.Length / (1024.0 * 1024):F1} MiB, preset {shape.Name}{(q4 ? ", q4_0" : "")})");
+            return 0;
+        });
+        return command;
+    }
+}

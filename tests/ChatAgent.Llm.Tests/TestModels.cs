@@ -1,0 +1,46 @@
+using ChatAgent.Llm.Gguf;
+using ChatAgent.Llm.Hosting;
+
+namespace ChatAgent.Llm.Tests;
+
+/// <summary>Generated models shared by the tests of this process (written once into a temp folder).</summary>
+internal static class TestModels
+{
+    private static readonly Lazy<string> TinyPath = new(() =>
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "chatagent-llm-tests", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "tiny.gguf");
+        TestModelFactory.Create(path, TestModelPreset.Tiny);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
+        return path;
+    });
+
+    private static readonly Lazy<LocalModel> Shared = new(() => LocalModel.Load(Options()));
+
+    public static string Tiny => TinyPath.Value;
+
+    public static string TempDir()
+    {
+        var dir = Path.Combine(Path.GetDirectoryName(Tiny)!, Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>One loaded tiny model for tests that do not depend on engine sizing.</summary>
+    public static LocalModel SharedModel => Shared.Value;
+
+    public static ModelOptions Options(int maxConcurrent = 4, int queue = 8, int cached = 4, int context = 4096) => new()
+    {
+        Path = Tiny,
+        ContextSize = context,
+        BatchSize = 512,
+        Threads = 2,
+        MaxConcurrent = maxConcurrent,
+        QueueLength = queue,
+        CachedConversations = cached,
+        CacheTokens = 2048,
+        Temperature = 0,
+        MaxOutputTokens = 64,
+    };
+}

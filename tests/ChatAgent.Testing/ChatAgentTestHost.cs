@@ -1,0 +1,89 @@
+using System.Net.Http.Headers;
+using ChatAgent.Host.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatAgent.Testing;
+
+/// <summary>
+/// The real host, in this process, on Kestrel at http://127.0.0.1:&lt;free port&gt;, with its own data folder and a
+/// known Direct Line secret. Everything goes through real HTTP and WebSockets.
+/// </summary>
+public sealed class ChatAgentTestHost : IAsyncDisposable
+{
+    public const string TestSecret = "test-secret-0123456789-abcdefghij";
+    private readonly WebApplication _app;
+
+    private ChatAgentTestHost(WebApplication app, string baseUrl, string dataDirectory)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        DataDirectory = dataDirectory;
+        Http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public string BaseUrl { get; }
+    public string Secret => TestSecret;
+    public string DataDirectory { get; }
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>A client for the host with no credentials.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>
+    /// Starts the host. <paramref name="settings"/> override configuration keys (e.g. <c>DirectLine:MaxMessageLength</c>);
+    /// <paramref name="services"/> may replace services (e.g. the bot).
+    /// </summary>
+    public static async Task<ChatAgentTestHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("chatagent-test-").FullName;
+        var values = new Dictionary<string, string?>
+        {
+            ["Urls"] = "http://127.0.0.1:0",
+            ["DirectLine:Secret"] = TestSecret,
+            ["ConnectionStrings:ChatAgent"] = $"Data Source={Path.Combine(dataDirectory, "chatagent.db")}",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var app = ChatAgentApp.Create([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(values);
+            services?.Invoke(builder.Services);
+        });
+        await ChatAgentApp.PrepareAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ChatAgentTestHost(app, address.TrimEnd('/'), dataDirectory);
+    }
+
+    /// <summary>A client that sends <c>Authorization: Bearer {credential}</c>.</summary>
+    public HttpClient ClientWith(string credential)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open on this platform: the temp folder is cleaned by the OS later.
+        }
+    }
+}

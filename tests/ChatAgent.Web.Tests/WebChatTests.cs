@@ -1,0 +1,74 @@
+using ChatAgent.Web.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ChatAgent.Web.Tests;
+
+/// <summary>
+/// Bot Framework Web Chat 4.18.1 (its prebuilt dist/webchat.js from node_modules, never committed) in Chromium
+/// against the host: what a shop that already uses Web Chat gets when it points Web Chat at us.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class WebChatTests(BrowserHostFixture fixture)
+{
+    // The bundle is served by the test through Playwright's routing (the host has no such file). The page itself is
+    // written into a document the host really served: Chromium's local-network-access checks block a WebSocket to
+    // 127.0.0.1 from a document Playwright fulfilled (ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS).
+    private const string BundlePath = "/__webchat-test/webchat.js";
+
+    private const string PageHtml = """
+        <!doctype html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>Web Chat against ChatAgent</title>
+        <script src="/__webchat-test/webchat.js"></script>
+        <style>html, body, #webchat { height: 100%; margin: 0; }</style></head>
+        <body>
+        <div id="webchat" role="main"></div>
+        <script>
+          (async () => {
+            const response = await fetch('/demo/token', { method: 'POST' });
+            const { token } = await response.json();
+            window.WebChat.renderWebChat({
+              directLine: window.WebChat.createDirectLine({ token, domain: location.origin + '/v3/directline' }),
+              userID: 'webchat-test-user',
+              locale: 'en-US'
+            }, document.getElementById('webchat'));
+            document.body.dataset.rendered = 'true';
+          })().catch(error => { document.body.dataset.error = String(error); });
+        </script>
+        </body>
+        </html>
+        """;
+
+    [Fact]
+    public async Task Web_chat_sends_a_message_that_is_not_marked_failed_and_shows_the_bots_reply()
+    {
+        var bundle = WebTools.RequireWebChatBundle();
+        await using var session = await fixture.NewSessionAsync();
+        var page = session.Page;
+        await page.RouteAsync(fixture.BaseUrl + BundlePath, route =>
+            route.FulfillAsync(new() { Path = bundle, ContentType = "text/javascript; charset=utf-8" }));
+
+        await page.GotoAsync("/health");
+        await page.SetContentAsync(PageHtml);
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-rendered", "true");
+        var sendBox = page.Locator("[data-id='webchat-sendbox-input']");
+        await Expect(sendBox).ToBeEditableAsync();
+
+        await sendBox.FillAsync("hello from web chat");
+        await sendBox.PressAsync("Enter");
+
+        // The bot's livestreamed echo ends as one final message.
+        var transcript = page.Locator(".webchat__basic-transcript");
+        await Expect(transcript.GetByText("You said: hello from web chat")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await Expect(transcript.GetByText("hello from web chat", new() { Exact = true })).ToHaveCountAsync(1);
+
+        // Web Chat shows "Sending" until the server echoes the activity back with its clientActivityID, and
+        // "Send failed. Retry." if that never happens; the status must settle on the timestamp instead.
+        await Expect(page.Locator(".webchat__activity-status").Filter(new() { HasText = "Sending" })).ToHaveCountAsync(0);
+        await Expect(page.GetByText("Send failed")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".webchat__activity-status").Filter(new() { HasText = "Just now" }).First).ToBeVisibleAsync();
+        Assert.Null(await page.Locator("body").GetAttributeAsync("data-error"));
+        Assert.Empty(session.Errors);
+    }
+}
