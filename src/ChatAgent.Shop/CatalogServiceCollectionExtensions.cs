@@ -48,7 +48,7 @@ public static class CatalogServiceCollectionExtensions
 }
 
 /// <summary>Migrates the catalogue index and brings it up to date with the store.</summary>
-public sealed class CatalogInitializer(CatalogIndexDbContextFactory indexFactory, CatalogIndexer indexer, IOptions<DatabaseOptions> database,
+public sealed class CatalogInitializer(CatalogIndexDbContextFactory indexFactory, IServiceProvider services, IOptions<DatabaseOptions> database,
     IOptions<SearchOptions> search, ILogger<CatalogInitializer>? logger = null)
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -63,22 +63,49 @@ public sealed class CatalogInitializer(CatalogIndexDbContextFactory indexFactory
         }
     }
 
-    /// <summary>Migrates, then indexes new or changed products (when <c>Search:IndexOnStart</c>).</summary>
-    public async Task InitializeAsync(ImportProgress? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Indexes new or changed products (when <c>Search:IndexOnStart</c>); the embedding model loads only then.</summary>
+    public async Task IndexAsync(ImportProgress? progress = null, CancellationToken cancellationToken = default)
     {
-        await MigrateAsync(cancellationToken);
         if (search.Value.IndexOnStart)
         {
-            var report = await indexer.IndexAsync(progress, cancellationToken);
+            var report = await services.GetRequiredService<CatalogIndexer>().IndexAsync(progress, cancellationToken);
             _logger.LogInformation("{Report}", report.ToString());
         }
     }
 }
 
-/// <summary>Runs <see cref="CatalogInitializer.InitializeAsync"/> when the host starts: the index must exist before the first search.</summary>
-internal sealed class CatalogInitializerHostedService(CatalogInitializer initializer) : IHostedService
+/// <summary>
+/// Migrates the index when the host starts, then indexes in the background: the host answers at once (searches
+/// see the products indexed so far), and a host that never searches pays nothing but the model load.
+/// </summary>
+internal sealed class CatalogInitializerHostedService(CatalogInitializer initializer, ILogger<CatalogInitializerHostedService> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => initializer.InitializeAsync(cancellationToken: cancellationToken);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _indexing = Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await initializer.MigrateAsync(cancellationToken);
+        _indexing = Task.Run(async () =>
+        {
+            try
+            {
+                await initializer.IndexAsync(cancellationToken: _stopping.Token);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Indexing the catalogue for search failed; search falls back to what is indexed");
+            }
+        }, CancellationToken.None);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _indexing.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stopping.Dispose();
+    }
 }

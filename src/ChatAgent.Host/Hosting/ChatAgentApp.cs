@@ -60,6 +60,7 @@ public static class ChatAgentApp
         services.AddConversations(configuration, contentRoot);
         services.AddChatModel(configuration);
         services.AddShop(configuration, contentRoot);
+        services.AddCatalog(configuration, contentRoot);
         services.AddDirectLine(configuration);
         services.AddDemoShop();
         return services;
