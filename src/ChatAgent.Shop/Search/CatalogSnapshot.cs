@@ -41,12 +41,15 @@ internal sealed class CatalogSnapshot
     /// <summary>Products with at least one variant that passes every filter (all, when there are none).</summary>
     public bool[] Allowed(ProductSearchRequest request)
     {
+        // Facet options are stored normalised, so the wanted ones are normalised once and each check is a lookup.
+        var wanted = (request.Options ?? new Dictionary<string, string>()).Select(o => (Key: OptionNames.Normalise(o.Key), Value: o.Value.Trim().ToLowerInvariant())).ToArray();
         var allowed = new bool[Count];
         for (var i = 0; i < Count; i++)
         {
             foreach (var v in Facets[i])
             {
-                if (Passes(v.Price, v.Available, v.Options, request))
+                if ((request.MinPrice is null || v.Price >= request.MinPrice) && (request.MaxPrice is null || v.Price <= request.MaxPrice)
+                    && (!request.InStockOnly || v.Available) && wanted.All(w => v.Options.TryGetValue(w.Key, out var value) && value == w.Value))
                 {
                     allowed[i] = true;
                     break;
@@ -62,13 +65,23 @@ internal sealed class CatalogSnapshot
         && (!request.InStockOnly || available)
         && OptionNames.Satisfies(options, request.Options);
 
+    private static Dictionary<string, string> Normalised(Dictionary<string, string> options)
+    {
+        var normalised = new Dictionary<string, string>(options.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in options)
+        {
+            normalised.TryAdd(OptionNames.Normalise(name), value.Trim().ToLowerInvariant());
+        }
+        return normalised;
+    }
+
     public static async Task<CatalogSnapshot> LoadAsync(ShopDbContext shop, CatalogIndexDbContext index, TimeProvider time, CancellationToken cancellationToken)
     {
         var variants = await shop.Variants.AsNoTracking()
             .Select(v => new { v.ProductId, v.Price, v.Available, v.Options })
             .ToListAsync(cancellationToken);
         var byProduct = variants.GroupBy(v => v.ProductId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(v => new VariantFacet(v.Price, v.Available, v.Options)).ToArray(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.Select(v => new VariantFacet(v.Price, v.Available, Normalised(v.Options))).ToArray(), StringComparer.Ordinal);
         var documents = await index.Documents.AsNoTracking()
             .Where(d => d.Vector != null && d.Model == MiniLmEmbeddingGenerator.ModelId)
             .Select(d => new { d.ProductId, d.Vector })
