@@ -115,10 +115,6 @@ public sealed class ShopifyProductImporter(ShopDbContext db, TimeProvider? time 
         Set(first[c.Body], () => product.Description, v => product.Description = v);
         Set(first[c.Vendor], () => product.Vendor, v => product.Vendor = v);
         Set(first[c.Type] ?? first[c.Category], () => product.Category, v => product.Category = v);
-        if (first[c.Tags] is { } tags)
-        {
-            Tags[handle] = tags;
-        }
 
         var optionNames = new[] { first[c.Option1Name], first[c.Option2Name], first[c.Option3Name] };
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -220,6 +216,10 @@ public sealed class ShopifyProductImporter(ShopDbContext db, TimeProvider? time 
         if (isNew && added > 0)
         {
             db.Products.Add(product);
+        }
+        if ((!isNew || added > 0) && first[c.Tags] is { } tags)
+        {
+            Tags[handle] = tags;
         }
     }
 
