@@ -20,10 +20,15 @@ if [ ! -f "$PG_DIR/PG_VERSION" ]; then
   [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
   as_pg "$PG_BIN/initdb" -D "$PG_DIR" -U postgres --auth=trust -E UTF8 >/dev/null
 fi
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
+  # Another server (another checkout's cluster, a system PostgreSQL) may hold the port: take the next free one.
+  while port_busy "$PG_PORT"; do PG_PORT=$((PG_PORT + 1)); done
+  echo "$PG_PORT" > "$PG_DIR/chatagent.port"
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 \
     -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200" start >/dev/null
 fi
+[ -f "$PG_DIR/chatagent.port" ] && PG_PORT="$(cat "$PG_DIR/chatagent.port")"
 export CHATAGENT_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true"
 chatagent_postgres_stop() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast stop >/dev/null 2>&1 || true; }
 echo "PostgreSQL running on 127.0.0.1:$PG_PORT ($PG_DIR)" >&2

@@ -117,6 +117,8 @@ internal static class TauReplay
                     var ownerOk = name == "modify_user_address"
                         ? (string?)args["user_id"] == verified
                         : reference.Order((string)args["order_id"]!) is { } o && (string?)o["user_id"] == verified;
+                    // Every expected write in τ-retail is on the authenticated customer's own order or profile.
+                    Assert.True(ownerOk, $"{where}: not the verified customer's ({verified})");
                     string? referenceRefusal = null;
                     if (ownerOk)
                     {

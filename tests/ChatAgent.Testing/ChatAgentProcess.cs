@@ -34,7 +34,12 @@ public sealed class ChatAgentProcess : IAsyncDisposable
         start.ArgumentList.Add("serve");
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(baseUrl);
+        var all = new Dictionary<string, string> { ["Shop:SeedDemoData"] = "false" };
         foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+        foreach (var (key, value) in all)
         {
             start.ArgumentList.Add($"--{key}={value}");
         }
@@ -48,7 +53,7 @@ public sealed class ChatAgentProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -70,7 +75,7 @@ public sealed class ChatAgentProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         process.Kill(entireProcessTree: true);
-        throw new TimeoutException($"The host did not become healthy within 60 s:\n{output}");
+        throw new TimeoutException($"The host did not become healthy within 180 s:\n{output}");
     }
 
     /// <summary>SIGKILL: no graceful shutdown, no flushing — what a crash or an OOM kill does.</summary>

@@ -46,6 +46,8 @@ public sealed class ChatAgentTestHost : IAsyncDisposable
             ["DirectLine:Secret"] = TestSecret,
             ["ConnectionStrings:ChatAgent"] = $"Data Source={Path.Combine(dataDirectory, "chatagent.db")}",
             ["Logging:LogLevel:Default"] = "Warning",
+            // The demo shop is generated on a fresh database; tests that need it set Shop:SeedDemoData=true.
+            ["Shop:SeedDemoData"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -73,9 +73,16 @@ public sealed class CustomerSession
     public Task<VerificationResult> VerifyByEmailAsync(string email, CancellationToken cancellationToken = default)
     {
         var wanted = (email ?? "").Trim().ToLowerInvariant();
-        return VerifyAsync("email", db => wanted.Length == 0
-            ? Task.FromResult<string?>(null)
-            : db.Customers.Where(c => c.Email == wanted).Select(c => c.Id).FirstOrDefaultAsync(cancellationToken), cancellationToken);
+        return VerifyAsync("email", async db =>
+        {
+            if (wanted.Length == 0)
+            {
+                return null;
+            }
+            var matches = await db.Customers.Where(c => c.Email == wanted).Select(c => c.Id).Take(2).ToListAsync(cancellationToken);
+            // An email shared by two accounts identifies neither.
+            return matches.Count == 1 ? matches[0] : null;
+        }, cancellationToken);
     }
 
     /// <summary>Verifies by first name, last name and the zip code of the customer's default address.</summary>
