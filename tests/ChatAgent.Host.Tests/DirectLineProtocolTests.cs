@@ -169,6 +169,20 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_shop_page_on_another_origin_may_call_direct_line_from_the_browser()
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/v3/directline/conversations");
+        preflight.Headers.Add("Origin", "https://shop.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
+        var response = await _host.Http.SendAsync(preflight);
+
+        Assert.True(response.IsSuccessStatusCode);
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("authorization", string.Join(",", response.Headers.GetValues("Access-Control-Allow-Headers")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Health_reports_the_database_state_as_json()
     {
         var health = await _host.Http.GetFromJsonAsync<JsonObject>("/health");

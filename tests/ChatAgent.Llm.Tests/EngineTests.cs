@@ -51,6 +51,24 @@ public class EngineTests
     }
 
     [Fact]
+    public async Task An_evicted_conversation_re_prefills_transparently()
+    {
+        var options = TestModels.Options();
+        options.CacheTokens = 1; // keep no idle cache at all: every finished conversation is evicted
+        using var model = LocalModel.Load(options);
+        var ct = TestContext.Current.CancellationToken;
+        var a1 = await model.ChatClient.GetResponseAsync(Conversation("Track order 1."), Greedy, ct);
+        await model.ChatClient.GetResponseAsync(Conversation("Something else entirely."), Greedy, ct);
+        var history = Conversation("Track order 1.", a1.Text, "Thanks, and order 2?");
+        var a2 = await model.ChatClient.GetResponseAsync(history, Greedy, ct);
+        Assert.True(model.Counters.Evictions >= 2);
+        Assert.Equal(0, a2.Usage!.CachedInputTokenCount);
+
+        using var cold = LocalModel.Load(TestModels.Options());
+        Assert.Equal((await cold.ChatClient.GetResponseAsync(history, Greedy, ct)).Text, a2.Text);
+    }
+
+    [Fact]
     public async Task The_shared_system_prompt_is_evaluated_once_and_reused_by_other_conversations()
     {
         using var model = LocalModel.Load(TestModels.Options());

@@ -192,6 +192,53 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_reply_that_arrives_while_the_chat_is_closed_shows_an_unread_badge_until_opened()
+    {
+        await using var session = await fixture.NewSessionAsync();
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+
+        // The shop's own script may send on the customer's behalf (window.ChatAgent is the widget's public API).
+        await session.Page.EvaluateAsync("() => window.ChatAgent.send('sent from the shop page')");
+        var badge = session.Page.Locator(".ca-badge");
+        await Expect(badge).ToHaveTextAsync("1");
+        await Expect(widget.Launcher).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("1 new message"));
+        await Expect(widget.Panel).ToBeHiddenAsync();
+
+        await widget.Launcher.ClickAsync();
+        await Expect(badge).ToBeHiddenAsync();
+        await Expect(widget.FinalReplyContaining("page")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task The_token_is_refreshed_before_it_expires_and_the_chat_keeps_working()
+    {
+        await using var session = await fixture.NewSessionAsync();
+        await session.Page.Clock.InstallAsync(); // the widget's timers run on a clock the test moves
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+        await widget.OpenAsync();
+        await widget.SendAsync("before the refresh");
+        await Expect(widget.FinalReplyContaining("refresh")).ToHaveCountAsync(1);
+        var expiryBefore = await StoredExpiryAsync(session.Page);
+
+        // Tokens live DirectLine:TokenLifetimeMinutes (60); the widget refreshes at half-life.
+        var refresh = session.Page.WaitForResponseAsync("**/v3/directline/tokens/refresh");
+        await session.Page.Clock.FastForwardAsync("31:00");
+        Assert.Equal(200, (await refresh).Status);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await StoredExpiryAsync(session.Page) <= expiryBefore + 30 * 60_000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        // The stored token now runs a full lifetime from the (moved) clock: it was replaced by the refreshed one.
+        Assert.True(await StoredExpiryAsync(session.Page) > expiryBefore + 30 * 60_000);
+
+        await widget.SendAsync("after the refresh");
+        await Expect(widget.FinalReplyContaining("after")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task Help_shows_suggested_actions_as_buttons_that_send_their_value()
     {
         await using var session = await fixture.NewSessionAsync();
@@ -352,6 +399,65 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
         await Expect(session.Page.Locator(".ca-divider")).ToContainTextAsync("Maria Lopez (support agent) joined the chat");
         await Expect(widget.Status).ToContainTextAsync("Chatting with Maria Lopez");
     }
+
+    [Fact]
+    public async Task Bot_markdown_renders_a_safe_subset_and_everything_else_stays_text()
+    {
+        await using var session = await fixture.NewSessionAsync();
+        IWebSocketRoute? stream = null;
+        await session.Page.RouteWebSocketAsync("**/v3/directline/conversations/*/stream**", ws =>
+        {
+            ws.ConnectToServer();
+            stream = ws;
+        });
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+        await widget.OpenAsync();
+        Assert.NotNull(stream);
+
+        const string markdown = """
+            **Order W123** is *on its way*.
+
+            - tracking: `1Z999`
+            - carrier: [UPS](https://www.ups.com/track?n=1Z999)
+
+            1. open the box
+            2. check the **items**
+
+            ```
+            <b>not bold</b>
+            ```
+            [bad](javascript:alert(1)) [data](data:text/html,hi) <i onmouseover=alert(1)>raw</i> mail [us](mailto:help@example.com)
+            """;
+        stream.Send(JsonSerializer.Serialize(new
+        {
+            activities = new object[]
+            {
+                new { type = "message", id = "md-1", from = new { id = "chatagent", name = "Shop assistant", role = "bot" }, text = markdown, textFormat = "markdown" },
+            },
+        }));
+
+        var bubble = session.Page.Locator(".ca-msg-bot[data-activity-id='md-1'] .ca-bubble");
+        await Expect(bubble).ToHaveCountAsync(1);
+        await Expect(bubble.Locator("strong").First).ToHaveTextAsync("Order W123");
+        await Expect(bubble.Locator("em")).ToHaveTextAsync("on its way");
+        await Expect(bubble.Locator("ul > li")).ToHaveCountAsync(2);
+        await Expect(bubble.Locator("ol > li")).ToHaveCountAsync(2);
+        await Expect(bubble.Locator("li code")).ToHaveTextAsync("1Z999");
+        await Expect(bubble.Locator("pre code")).ToHaveTextAsync("<b>not bold</b>");
+        var links = bubble.Locator("a");
+        await Expect(links).ToHaveCountAsync(2);
+        await Expect(links.Nth(0)).ToHaveAttributeAsync("href", "https://www.ups.com/track?n=1Z999");
+        await Expect(links.Nth(0)).ToHaveAttributeAsync("rel", "noopener noreferrer");
+        await Expect(links.Nth(0)).ToHaveAttributeAsync("target", "_blank");
+        await Expect(links.Nth(1)).ToHaveAttributeAsync("href", "mailto:help@example.com");
+        await Expect(bubble).ToContainTextAsync("<i onmouseover=alert(1)>raw</i>");
+        Assert.Equal(0, await bubble.Locator("b, i, [onmouseover]").CountAsync());
+        Assert.Empty(session.Errors);
+    }
+
+    private static Task<double> StoredExpiryAsync(IPage page) => page.EvaluateAsync<double>(
+        "() => { for (let i = 0; i < sessionStorage.length; i++) { const k = sessionStorage.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) return JSON.parse(sessionStorage.getItem(k)).expiresAt ?? 0; } return 0; }");
 
     private static Task RecordStreamGrowthAsync(IPage page) => page.EvaluateAsync(
         """

@@ -10,7 +10,16 @@ namespace ChatAgent.Conversations.Service;
 /// </summary>
 public interface IOutboundChannel
 {
+    /// <summary>
+    /// The channel id this delivers for, or <see cref="AnyServiceUrl"/> to deliver for every conversation that has a
+    /// <see cref="ConversationRecord.ServiceUrl"/> and no channel registered under its own id (Bot Framework
+    /// channels: Teams, Slack, the Emulator… all reply the same way).
+    /// </summary>
     string ChannelId { get; }
+
+    /// <summary>The wildcard <see cref="ChannelId"/>.</summary>
+    const string AnyServiceUrl = "*";
+
     Task DeliverAsync(ConversationRecord conversation, Activity activity, CancellationToken cancellationToken);
 }
 
@@ -66,7 +75,8 @@ public sealed class ConversationService(
         outbound.ChannelId = conversation.ChannelId;
         var stored = await store.AppendAsync(conversation.Id, outbound, pendingTurn: false, ct);
         feed.Publish(conversation.Id, new FeedItem(stored.Sequence, stored.Activity));
-        if (_outbound.TryGetValue(conversation.ChannelId, out var channel))
+        if (_outbound.TryGetValue(conversation.ChannelId, out var channel)
+            || (conversation.ServiceUrl is not null && _outbound.TryGetValue(IOutboundChannel.AnyServiceUrl, out channel)))
         {
             await channel.DeliverAsync(conversation, stored.Activity, ct);
         }

@@ -26,7 +26,8 @@ public static class DemoShopApi
             })
             .WithName("DemoShopToken")
             .WithSummary("A Direct Line token for a new anonymous conversation (the demo page's token endpoint).")
-            .RequireRateLimiting(TokenRateLimitPolicy);
+            .RequireRateLimiting(TokenRateLimitPolicy)
+            .RequireCors(DirectLineExtensions.CorsPolicy);
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using ChatAgent.Conversations.Service;
 using ChatAgent.Conversations.Store;
 using ChatAgent.Conversations.Activities;
+using ChatAgent.Host.Channels.BotFramework;
 using ChatAgent.Host.Channels.DirectLine;
 using ChatAgent.Host.DemoShop;
 using ChatAgent.Llm;
@@ -36,9 +37,11 @@ public static class ChatAgentApp
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseCors();
         app.UseRateLimiter();
         app.MapDefaultEndpoints();
         app.MapDirectLine();
+        app.MapBotFrameworkChannel();
         app.MapDemoShop();
         return app;
     }
@@ -62,6 +65,7 @@ public static class ChatAgentApp
         services.AddShop(configuration, contentRoot);
         services.AddCatalog(configuration, contentRoot);
         services.AddDirectLine(configuration);
+        services.AddBotFrameworkChannel(configuration);
         services.AddDemoShop();
         return services;
     }

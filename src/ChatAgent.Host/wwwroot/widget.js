@@ -5,7 +5,8 @@
  *
  * Optional data attributes: data-direct-line (Direct Line base URL, default <script origin>/v3/directline),
  * data-subtitle, data-greeting, data-position ("right" | "left"), data-storage ("session" | "local"),
- * data-max-length (default 4000), data-transport ("auto" | "polling"), data-open ("true" opens on load).
+ * data-max-length (default 4000), data-transport ("auto" | "polling"), data-open ("true" opens on load),
+ * data-starters ("Track my order|Start a return": buttons offered before the first message).
  * Any element with a data-chatagent-open attribute on the page opens the chat when clicked, and
  * window.ChatAgent.open() / close() / send(text) do the same from the shop's own scripts.
  *
@@ -35,6 +36,7 @@
     maxLength: Math.max(1, parseInt(data.maxLength || '4000', 10) || 4000),
     transport: data.transport === 'polling' ? 'polling' : 'auto',
     openOnLoad: data.open === 'true',
+    starters: (data.starters || '').split('|').map((t) => t.trim()).filter(Boolean).slice(0, 6),
     cssUrl: new URL('widget.css', scriptUrl).href,
   };
   if (!config.tokenEndpoint) {
@@ -155,11 +157,11 @@
     return -1;
   }
 
-  function renderInline(text) {
+  function renderInline(text, insideLink = false) {
     const out = [];
     let buffer = '';
     const flush = () => {
-      if (buffer) out.push(...autolink(buffer));
+      if (buffer) out.push(...(insideLink ? [document.createTextNode(buffer)] : autolink(buffer)));
       buffer = '';
     };
     let i = 0;
@@ -184,7 +186,7 @@
         const end = findClosing(text, marker, i + 2);
         if (end > i + 2 && text[i + 2] !== ' ') {
           flush();
-          out.push(el('strong', null, ...renderInline(text.slice(i + 2, end))));
+          out.push(el('strong', null, ...renderInline(text.slice(i + 2, end), insideLink)));
           i = end + 2;
           continue;
         }
@@ -195,19 +197,19 @@
         const end = wordBefore ? -1 : findClosing(text, ch, i + 1);
         if (end > i + 1 && !(ch === '_' && /\w/.test(text[end + 1] || ''))) {
           flush();
-          out.push(el('em', null, ...renderInline(text.slice(i + 1, end))));
+          out.push(el('em', null, ...renderInline(text.slice(i + 1, end), insideLink)));
           i = end + 1;
           continue;
         }
       }
-      if (ch === '[') {
+      if (ch === '[' && !insideLink) {
         const close = text.indexOf('](', i + 1);
         const end = close === -1 ? -1 : text.indexOf(')', close + 2);
         if (close > i + 1 && end > close + 2) {
           const href = safeHref(text.slice(close + 2, end));
           const label = text.slice(i + 1, close);
           flush();
-          if (href) out.push(link(href, renderInline(label)));
+          if (href) out.push(link(href, renderInline(label, true)));
           else out.push(...renderInline(label));
           i = end + 1;
           continue;
@@ -484,8 +486,9 @@
 
     connectSocket(streamUrl) {
       const generation = ++this.generation;
-      let opened = false;
+      let healthy = false;
       let keepAlive = null;
+      let settle = null;
       let socket;
       try {
         socket = new WebSocket(streamUrl);
@@ -496,10 +499,14 @@
       this.socket = socket;
       socket.onopen = () => {
         if (generation !== this.generation) return socket.close();
-        opened = true;
-        this.attempt = 0;
-        this.webSocketFailures = 0;
         this.setStatus('online');
+        // A socket that a proxy closes right after the upgrade is no better than none: it counts as working
+        // (resetting the backoff and the fallback counter) only once it has stayed open for a while.
+        settle = setTimeout(() => {
+          healthy = true;
+          this.attempt = 0;
+          this.webSocketFailures = 0;
+        }, 5000);
         keepAlive = setInterval(() => {
           if (socket.readyState === WebSocket.OPEN) socket.send('');
         }, KEEP_ALIVE_MS);
@@ -516,18 +523,23 @@
       };
       socket.onclose = () => {
         clearInterval(keepAlive);
+        clearTimeout(settle);
         if (this.socket === socket) this.socket = null;
         if (generation !== this.generation) return;
-        this.onSocketFailed(generation, opened);
+        this.onSocketFailed(generation, healthy);
       };
     }
 
-    onSocketFailed(generation, wasOpen) {
+    onSocketFailed(generation, wasHealthy) {
       if (this.stopped) return;
-      if (!wasOpen) this.webSocketFailures++;
+      if (wasHealthy) this.attempt = 0;
+      else this.webSocketFailures++;
       if (this.webSocketFailures >= WEBSOCKET_FAILURES_BEFORE_POLLING) {
         // A proxy or firewall that never lets the upgrade through: polling still works through it.
         this.mode = 'polling';
+        this.setStatus('reconnecting');
+        this.reconnect(generation);
+        return;
       }
       this.scheduleReconnect(generation);
     }
@@ -794,6 +806,8 @@
 
       this.suggestions = el('div', { class: 'ca-suggestions', role: 'group', 'aria-label': 'Suggested replies' });
       this.suggestions.hidden = true;
+      // Conversation starters until the customer has said something; the bot's own suggestions replace them.
+      this.showActions(config.starters.map((title) => ({ type: 'imBack', title, value: title })));
 
       this.input = el('textarea', {
         id: 'ca-input',
@@ -831,8 +845,8 @@
 
       this.launcher.addEventListener('click', () => (this.isOpen ? this.close() : this.open()));
       this.closeButton.addEventListener('click', () => this.close());
-      this.panel.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape') {
+      this.root.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape' && this.isOpen) {
           event.stopPropagation();
           this.close();
         }
@@ -959,9 +973,16 @@
         const result = await this.connection.post(entry.activity);
         if (result && result.id) entry.item.dataset.activityId = result.id;
         if (entry.state !== 'sent') this.setDelivery(entry, 'sent');
+        // Polling sees no livestream chunks, so show that the bot is at work until its reply arrives.
+        if (this.connection.mode === 'polling') this.showTyping({ kind: 'bot' });
       } catch (error) {
         if (error.status === 429 && attempt < 3) {
           await sleep(error.retryAfterMs || backoffDelay(attempt));
+          return this.post(entry, attempt + 1);
+        }
+        if ([401, 403, 404].includes(error.status) && attempt === 1) {
+          // The token expired or the conversation is gone: carry the message over into a new conversation.
+          this.connection.loseConversation();
           return this.post(entry, attempt + 1);
         }
         const reason = error.status === 413
@@ -1149,6 +1170,10 @@
       const actions = lastMessage.suggestedActions && Array.isArray(lastMessage.suggestedActions.actions)
         ? lastMessage.suggestedActions.actions.filter((a) => a && typeof a.title === 'string' || typeof a?.value === 'string')
         : [];
+      this.showActions(actions);
+    }
+
+    showActions(actions) {
       this.suggestions.replaceChildren();
       for (const action of actions) {
         const title = String(action.title ?? action.value);
@@ -1264,8 +1289,11 @@
         failed: 'Offline',
       };
       this.statusText.textContent = labels[status] || status;
-      if (status === 'reconnecting') this.showBanner('Connection lost. Reconnecting…');
-      else if (status === 'online') this.hideBanner();
+      clearTimeout(this.bannerTimer);
+      if (status === 'reconnecting') {
+        // A stream closed at token expiry or by a proxy is back within a second; only a longer outage is news.
+        this.bannerTimer = setTimeout(() => this.showBanner('Connection lost. Reconnecting…'), 2500);
+      } else if (status === 'online') this.hideBanner();
     }
 
     showBanner(text, withRetry) {

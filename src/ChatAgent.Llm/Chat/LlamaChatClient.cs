@@ -129,6 +129,26 @@ public sealed class LlamaChatClient : IChatClient
         return [new TextContent(text)];
     }
 
+    /// <summary>Accepts OpenAI's <c>logit_bias</c> shape: token id → bias, as a dictionary or JSON object.</summary>
+    private static Dictionary<LLama.Native.LLamaToken, float>? ParseLogitBias(object? value)
+    {
+        var result = new Dictionary<LLama.Native.LLamaToken, float>();
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        switch (value)
+        {
+            case System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Object } e:
+                foreach (var p in e.EnumerateObject()) result[int.Parse(p.Name, inv)] = p.Value.GetSingle();
+                break;
+            case System.Collections.IDictionary d:
+                foreach (System.Collections.DictionaryEntry p in d)
+                    result[Convert.ToInt32(p.Key, inv)] = p.Value is System.Text.Json.JsonElement je ? je.GetSingle() : Convert.ToSingle(p.Value, inv);
+                break;
+            default:
+                return null;
+        }
+        return result.Count > 0 ? result : null;
+    }
+
     private sealed record Turn(string Id, GenerationRequest Request, bool ToolsActive);
 
     private Turn Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
@@ -162,6 +182,7 @@ public sealed class LlamaChatClient : IChatClient
             MaxTokens = options?.MaxOutputTokens ?? _defaults.MaxOutputTokens,
             StopSequences = stops,
             ConversationId = options?.ConversationId,
+            LogitBias = extra is not null && extra.TryGetValue("logit_bias", out var lb) ? ParseLogitBias(lb) : null,
             Sampling = new SamplingSettings(
                 options?.Temperature ?? _defaults.Temperature,
                 options?.TopP ?? _defaults.TopP,

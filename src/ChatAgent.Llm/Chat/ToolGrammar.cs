@@ -15,6 +15,7 @@ internal static class ToolGrammar
     internal const int MaxStringLength = 200;
     internal const int MaxArrayItems = 16;
     internal const int MaxCallsPerTurn = 4;
+    private const int RepetitionLimit = 1000;
 
     /// <summary>The grammar for one turn.</summary>
     /// <param name="tools">Tools the model may call.</param>
@@ -43,8 +44,9 @@ internal static class ToolGrammar
         };
         if (allowText)
         {
-            // Text may be anything that does not open a call.
-            var first = format == ToolCallFormat.Hermes ? "[^<\\x00]" : format == ToolCallFormat.Llama3Json ? "[^{\\x00]" : "[^\\[\\x00]";
+            // Text may be anything that does not open a call; it starts with a visible character so that a model
+            // cannot drift into whitespace before deciding.
+            var first = format == ToolCallFormat.Hermes ? "[^<\\x00 \\t\\n\\r]" : format == ToolCallFormat.Llama3Json ? "[^{\\x00 \\t\\n\\r]" : "[^\\[\\x00 \\t\\n\\r]";
             g.Rules["text"] = $"{first} [^\\x00]*";
             g.Rules["root"] = "calls | text";
         }
@@ -123,7 +125,9 @@ internal static class ToolGrammar
                 case "string":
                     var min = schema.TryGetProperty("minLength", out var mn) && mn.TryGetInt32(out var a) ? Math.Max(0, a) : 0;
                     var max = schema.TryGetProperty("maxLength", out var mx) && mx.TryGetInt32(out var b) ? b : MaxStringLength;
-                    max = Math.Max(min, max);
+                    // llama.cpp rejects repetitions above 2000 (and a rejected grammar crashes the sampler).
+                    min = Math.Min(min, RepetitionLimit);
+                    max = Math.Min(Math.Max(min, max), RepetitionLimit);
                     if (min == 0 && max == MaxStringLength) return "string";
                     return Define(name, $"\"\\\"\" char{{{min},{max}}} \"\\\"\"");
                 case "integer": return "integer";
@@ -134,7 +138,8 @@ internal static class ToolGrammar
                     var item = schema.TryGetProperty("items", out var items) ? Value($"{name}-item", items) : "value";
                     var minItems = schema.TryGetProperty("minItems", out var mi) && mi.TryGetInt32(out var c) ? Math.Max(0, c) : 0;
                     var maxItems = schema.TryGetProperty("maxItems", out var ma) && ma.TryGetInt32(out var d) ? d : MaxArrayItems;
-                    maxItems = Math.Max(Math.Max(1, minItems), maxItems);
+                    minItems = Math.Min(minItems, MaxArrayItems);
+                    maxItems = Math.Min(Math.Max(Math.Max(1, minItems), maxItems), MaxArrayItems);
                     var body = $"{item} (\",\" ws {item}){{{Math.Max(0, minItems - 1)},{maxItems - 1}}}";
                     return Define(name, minItems == 0 ? $"\"[\" ws ({body})? ws \"]\"" : $"\"[\" ws {body} ws \"]\"");
                 case "object":

@@ -40,6 +40,8 @@ internal sealed class GenerationRequest
     public required IReadOnlyList<LLamaToken> Prompt { get; init; }
     public required SamplingSettings Sampling { get; init; }
     public string? Grammar { get; init; }
+    /// <summary>Added to the logits of the given tokens before sampling (OpenAI's logit_bias).</summary>
+    public IReadOnlyDictionary<LLamaToken, float>? LogitBias { get; init; }
     public int MaxTokens { get; init; } = 256;
     public IReadOnlyList<string> StopSequences { get; init; } = [];
     /// <summary>Optional hint naming the conversation; the longest common token prefix decides otherwise.</summary>

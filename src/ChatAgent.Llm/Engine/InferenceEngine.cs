@@ -167,7 +167,8 @@ internal sealed class InferenceEngine : IDisposable
             try
             {
                 AssignSlot(a);
-                a.Pipeline = new DefaultSamplingPipeline
+                // Greedy without a grammar is a plain argmax: skip the full sampler chain (costly on 150k-token vocabularies).
+                a.Pipeline = a.Request.Sampling.Temperature <= 0 && a.Request.Grammar is null && a.Request.LogitBias is null ? new GreedySamplingPipeline() : new DefaultSamplingPipeline
                 {
                     Temperature = a.Request.Sampling.Temperature,
                     TopP = a.Request.Sampling.TopP,
@@ -175,6 +176,7 @@ internal sealed class InferenceEngine : IDisposable
                     MinP = a.Request.Sampling.MinP,
                     Seed = a.Request.Sampling.Seed,
                     Grammar = a.Request.Grammar is { } g ? new Grammar(g, "root") : null,
+                    LogitBias = a.Request.LogitBias ?? new Dictionary<LLamaToken, float>(),
                 };
                 a.Decoder = new StreamingTokenDecoder(Encoding.UTF8, _weights);
                 _active.Add(a);
@@ -454,7 +456,7 @@ internal sealed class InferenceEngine : IDisposable
         public LinkedListNode<Active>? Node { get; set; }
         public volatile bool Cancelled;
         public Slot? Slot { get; set; }
-        public DefaultSamplingPipeline? Pipeline { get; set; }
+        public ISamplingPipeline? Pipeline { get; set; }
         public StreamingTokenDecoder? Decoder { get; set; }
         public StringBuilder Text { get; } = new();
         public int PromptPos { get; set; }

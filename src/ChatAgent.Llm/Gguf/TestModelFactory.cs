@@ -62,6 +62,8 @@ public static class TestModelFactory
         try
         {
             BuildWriter(preset with { F16 = true }, seed, omitTensor).Write(temp);
+            // The quantizer's parameter call bypasses LLamaSharp's library resolver; touching NativeApi installs it.
+            NativeApi.llama_empty_call();
             if (!LLamaQuantizer.Quantize(temp, path, LLamaFtype.MOSTLY_Q4_0, Math.Max(1, Environment.ProcessorCount)))
                 throw new InvalidOperationException($"llama.cpp could not quantize '{temp}' to Q4_0.");
         }

@@ -56,7 +56,7 @@ public sealed class BrowserHostFixture : IAsyncLifetime
             BaseURL = BaseUrl,
             Locale = "en-US",
         });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(45_000);
         var page = await context.NewPageAsync();
         return new BrowserSession(context, page);
     }

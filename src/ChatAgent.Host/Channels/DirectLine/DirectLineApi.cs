@@ -22,7 +22,7 @@ public static class DirectLineApi
 
     public static IEndpointRouteBuilder MapDirectLine(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v3/directline").WithTags("Direct Line");
+        var api = app.MapGroup("/v3/directline").WithTags("Direct Line").RequireCors(DirectLineExtensions.CorsPolicy);
 
         api.MapPost("/tokens/generate", GenerateTokenAsync).WithName("DirectLineGenerateToken").WithSummary("Exchanges the secret for a token bound to a new conversation (and optionally to a user id the shop vouches for).");
         api.MapPost("/tokens/refresh", RefreshTokenAsync).WithName("DirectLineRefreshToken").WithSummary("Exchanges a valid token for a fresh one for the same conversation.");

@@ -6,11 +6,29 @@ namespace ChatAgent.Host.Channels.DirectLine;
 
 public static class DirectLineExtensions
 {
+    public const string CorsPolicy = "directline-cors";
+
     /// <summary>Registers the Direct Line channel: options (validated at start-up), tokens and per-conversation rate limits.</summary>
     public static IServiceCollection AddDirectLine(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DirectLineOptions>().Bind(configuration.GetSection(DirectLineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DirectLineTokens>();
+
+        // The widget and Web Chat run on the shop's own site and call this host from that origin. Credentials are
+        // bearer tokens, never cookies, so allowing the configured origins exposes nothing a token does not already grant.
+        var origins = configuration.GetSection($"{DirectLineOptions.Section}:{nameof(DirectLineOptions.AllowedOrigins)}").Get<string[]>() ?? ["*"];
+        services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy =>
+        {
+            if (origins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins(origins);
+            }
+            policy.AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("Retry-After");
+        }));
 
         var perMinute = configuration.GetSection(DirectLineOptions.Section).Get<DirectLineOptions>()?.MessagesPerMinute ?? new DirectLineOptions().MessagesPerMinute;
         services.AddRateLimiter(limiter =>

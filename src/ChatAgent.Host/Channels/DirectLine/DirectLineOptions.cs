@@ -41,6 +41,9 @@ public sealed class DirectLineOptions : IValidatableObject
     [Range(1, 300)]
     public int StreamCatchUpSeconds { get; set; } = 5;
 
+    /// <summary>Origins (shop sites) whose pages may call Direct Line and the token endpoint from the browser; <c>*</c> allows any.</summary>
+    public string[] AllowedOrigins { get; set; } = ["*"];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Secret.Length is > 0 and < 16)

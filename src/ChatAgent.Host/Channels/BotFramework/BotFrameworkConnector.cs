@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using ChatAgent.Conversations.Activities;
+using ChatAgent.Conversations.Service;
+using ChatAgent.Conversations.Store;
+
+namespace ChatAgent.Host.Channels.BotFramework;
+
+/// <summary>
+/// Delivers the bot's and agents' activities to Bot Framework channels: posted to
+/// <c>{serviceUrl}/v3/conversations/{id}/activities[/{replyToId}]</c>, or collected for an <c>expectReplies</c>
+/// request that is waiting for them. Livestreaming chunks never get here (they are transient), so these channels
+/// get the final message only.
+/// </summary>
+public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, ConversationStore store, ILogger<BotFrameworkConnector> logger) : IOutboundChannel
+{
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Activity>> _expecting = new();
+
+    public string ChannelId => IOutboundChannel.AnyServiceUrl;
+
+    /// <summary>Starts collecting the replies to an <c>expectReplies</c> activity instead of posting them.</summary>
+    public ExpectedReplies ExpectReplies()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var replies = new ConcurrentQueue<Activity>();
+        _expecting[id] = replies;
+        return new ExpectedReplies(id, replies, () => _expecting.TryRemove(id, out _));
+    }
+
+    public async Task DeliverAsync(ConversationRecord conversation, Activity activity, CancellationToken cancellationToken)
+    {
+        var (source, reference) = await FindReferenceAsync(conversation, activity.ReplyToId, cancellationToken);
+        if (reference is null)
+        {
+            logger.LogWarning("Conversation {ConversationId} has no Bot Framework reference; activity {ActivityId} is stored but not delivered", conversation.Id, activity.Id);
+            return;
+        }
+
+        var wire = activity.Clone();
+        wire.Properties?.Remove(BotFrameworkReference.PropertyName);
+        wire.ChannelId = conversation.ChannelId;
+        wire.ServiceUrl = reference.ServiceUrl;
+        wire.Conversation = source!.Conversation ?? new ConversationAccount();
+        wire.Conversation.Id = reference.ConversationId;
+        // The bot's account as the channel knows it (e.g. 28:<app id> on Teams) is the recipient of what it was sent.
+        wire.From = source.Recipient is { } bot ? new ChannelAccount { Id = bot.Id, Name = bot.Name ?? activity.From?.Name, Role = RoleTypes.Bot } : activity.From;
+        wire.Recipient ??= source.From;
+        var replyTo = activity.ReplyToId is not null && source.Id == activity.ReplyToId ? reference.ActivityId : null;
+        wire.ReplyToId = replyTo;
+
+        if (reference.ExpectRepliesId is not null && replyTo is not null && _expecting.TryGetValue(reference.ExpectRepliesId, out var waiting))
+        {
+            waiting.Enqueue(wire);
+            return;
+        }
+
+        var path = $"v3/conversations/{Uri.EscapeDataString(reference.ConversationId)}/activities"
+            + (replyTo is null ? string.Empty : "/" + Uri.EscapeDataString(replyTo));
+        var url = new Uri(new Uri(reference.ServiceUrl.EndsWith('/') ? reference.ServiceUrl : reference.ServiceUrl + "/"), path);
+        // One serialised body, sent unchanged on every retry: the same activity id each time lets a channel that
+        // saw an earlier attempt recognise the repeat.
+        var body = Encoding.UTF8.GetBytes(ActivityJson.Serialize(wire));
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url)
+            {
+                Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
+            };
+            using var response = await httpClients.CreateClient(BotFrameworkExtensions.ConnectorClient).SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                logger.LogError("The channel at {ServiceUrl} refused activity {ActivityId} of conversation {ConversationId} with {Status}",
+                    reference.ServiceUrl, activity.Id, conversation.Id, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // The activity is in the transcript; failing the turn would only make the bot answer twice.
+            logger.LogError(ex, "Could not deliver activity {ActivityId} of conversation {ConversationId} to {ServiceUrl}", activity.Id, conversation.Id, reference.ServiceUrl);
+        }
+    }
+
+    /// <summary>The stored activity being replied to (or, for a proactive message, the conversation's first one from the channel) and its reference.</summary>
+    private async Task<(Activity? Source, BotFrameworkReference? Reference)> FindReferenceAsync(ConversationRecord conversation, string? replyToId, CancellationToken ct)
+    {
+        var prefix = conversation.Id + "|";
+        if (replyToId is not null && replyToId.StartsWith(prefix, StringComparison.Ordinal)
+            && long.TryParse(replyToId.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && sequence > 0)
+        {
+            var replied = await store.GetActivitiesAsync(conversation.Id, sequence - 1, 1, ct);
+            if (replied.Count == 1 && BotFrameworkReference.Read(replied[0].Activity) is { } reference)
+            {
+                return (replied[0].Activity, reference);
+            }
+        }
+        foreach (var stored in await store.GetActivitiesAsync(conversation.Id, 0, 50, ct))
+        {
+            if (BotFrameworkReference.Read(stored.Activity) is { } reference)
+            {
+                return (stored.Activity, reference with { ExpectRepliesId = null });
+            }
+        }
+        return (null, null);
+    }
+}
+
+/// <summary>The replies collected for one <c>expectReplies</c> request; disposing stops collecting.</summary>
+public sealed class ExpectedReplies(string id, ConcurrentQueue<Activity> replies, Action stop) : IDisposable
+{
+    public string Id { get; } = id;
+    public IReadOnlyList<Activity> Replies => [.. replies];
+    public void Dispose() => stop();
+}
