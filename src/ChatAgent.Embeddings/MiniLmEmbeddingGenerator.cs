@@ -18,31 +18,37 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     /// <summary>The model id recorded with stored vectors, so a model change can be detected and vectors rebuilt.</summary>
     public const string ModelId = "all-MiniLM-L6-v2";
 
-    private readonly InferenceSession _session;
-    private readonly BertTokenizer _tokenizer = new();
+    private readonly Lazy<Runtime> _runtime;
     private readonly Lock _tokenizerLock = new();
     private readonly LocalEmbeddingOptions _options;
-    private readonly bool _wantsTokenTypes;
-    private readonly string _outputName;
     private readonly EmbeddingGeneratorMetadata _metadata = new("onnxruntime", null, ModelId, Dimensions);
 
-    /// <summary>Loads the model; takes about a second and ~200 MB.</summary>
+    private sealed record Runtime(InferenceSession Session, BertTokenizer Tokenizer, bool WantsTokenTypes, string OutputName);
+
+    /// <summary>
+    /// Creates the generator; the model (about a second and ~200 MB) loads on the first call, so a host that never
+    /// embeds anything never pays for it. A missing model file fails that first call with a message naming the setting.
+    /// </summary>
     public MiniLmEmbeddingGenerator(LocalEmbeddingOptions options)
     {
         _options = options;
-        var model = EmbeddedModel.Load(options);
-        _tokenizer.LoadVocabulary(new StringReader(model.Vocabulary), convertInputToLowercase: true);
+        _runtime = new Lazy<Runtime>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
+    private Runtime Load()
+    {
+        var model = EmbeddedModel.Load(_options);
+        var tokenizer = new BertTokenizer();
+        tokenizer.LoadVocabulary(new StringReader(model.Vocabulary), convertInputToLowercase: true);
         using var sessionOptions = new SessionOptions
         {
-            IntraOpNumThreads = options.IntraOpThreads,
+            IntraOpNumThreads = _options.IntraOpThreads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        _session = new InferenceSession(model.Onnx, sessionOptions);
-        _wantsTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
-        _outputName = _session.OutputMetadata.First(o => o.Value.Dimensions.Length == 3).Key;
+        var session = new InferenceSession(model.Onnx, sessionOptions);
+        return new Runtime(session, tokenizer, session.InputMetadata.ContainsKey("token_type_ids"), session.OutputMetadata.First(o => o.Value.Dimensions.Length == 3).Key);
     }
 
     /// <inheritdoc />
@@ -81,6 +87,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private int RunBatch(string[] texts, int[] slots, float[][] output)
     {
+        var runtime = _runtime.Value;
         var maxTokens = _options.MaxTokens;
         var encoded = new long[texts.Length][];
         var lengths = new int[texts.Length];
@@ -90,7 +97,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             {
                 var ids = new long[maxTokens];
                 var mask = new long[maxTokens];
-                lengths[i] = _tokenizer.Encode(texts[i], ids, mask, padTo: null);
+                lengths[i] = runtime.Tokenizer.Encode(texts[i], ids, mask, padTo: null);
                 encoded[i] = ids;
             }
         }
@@ -109,13 +116,13 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         using var maskValue = OrtValue.CreateTensorValueFromMemory(attention, shape);
         using var typesValue = OrtValue.CreateTensorValueFromMemory(new long[inputIds.Length], shape);
         var inputs = new Dictionary<string, OrtValue> { ["input_ids"] = idsValue, ["attention_mask"] = maskValue };
-        if (_wantsTokenTypes)
+        if (runtime.WantsTokenTypes)
         {
             inputs["token_type_ids"] = typesValue;
         }
 
         using var runOptions = new RunOptions();
-        using var results = _session.Run(runOptions, inputs, [_outputName]);
+        using var results = runtime.Session.Run(runOptions, inputs, [runtime.OutputName]);
         var hidden = results[0].GetTensorDataAsSpan<float>();
 
         // Mean over the real tokens (sentence-transformers' pooling for this model), then unit length.
@@ -145,5 +152,11 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         : null;
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (_runtime.IsValueCreated)
+        {
+            _runtime.Value.Session.Dispose();
+        }
+    }
 }
