@@ -66,6 +66,7 @@ public static class ChatAgentApp
         services.AddConversations(configuration, contentRoot);
         services.AddChatModel(configuration);
         services.AddShop(configuration, contentRoot);
+        services.AddCatalog(configuration, contentRoot);
         services.AddDirectLine(configuration);
         services.AddBotFrameworkChannel(configuration);
         services.AddDemoShop();

@@ -12,6 +12,8 @@ public static class ImportCommand
     public static readonly IReadOnlyList<Func<Command>> Subcommands =
     [
         TauRetailImportCommand.Create,
+        ProductsImportCommand.Create,
+        PurchasesImportCommand.Create,
     ];
 
     /// <summary>The <c>import</c> command with every registered source as a subcommand.</summary>

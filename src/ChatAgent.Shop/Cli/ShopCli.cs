@@ -28,6 +28,7 @@ public static class ShopCli
         services.AddLogging(b => b.AddConfiguration(configuration.GetSection("Logging")).SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<IConfiguration>(configuration);
         services.AddShop(configuration, root);
+        services.AddCatalog(configuration, root);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         try
         {
@@ -35,7 +36,10 @@ public static class ShopCli
             _ = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             _ = provider.GetRequiredService<IOptions<ShopOptions>>().Value;
             _ = provider.GetRequiredService<IOptions<Plugins.PluginOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<Search.SearchOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<Recommendations.RecommendationOptions>>().Value;
             await provider.GetRequiredService<ShopInitializer>().InitializeAsync(cancellationToken);
+            await provider.GetRequiredService<CatalogInitializer>().MigrateAsync(cancellationToken);
             return provider;
         }
         catch

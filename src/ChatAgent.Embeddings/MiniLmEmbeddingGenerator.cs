@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using FastBertTokenizer;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntime;
+
+namespace ChatAgent.Embeddings;
+
+/// <summary>
+/// all-MiniLM-L6-v2 sentence embeddings (384 dimensions, L2-normalised, so a dot product is the cosine) computed
+/// in-process with ONNX Runtime. Thread-safe: one instance serves every caller; inputs are run in batches.
+/// </summary>
+public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>Length of every vector this generator returns.</summary>
+    public const int Dimensions = 384;
+
+    /// <summary>The model id recorded with stored vectors, so a model change can be detected and vectors rebuilt.</summary>
+    public const string ModelId = "all-MiniLM-L6-v2";
+
+    private readonly Lazy<Runtime> _runtime;
+    private readonly Lock _tokenizerLock = new();
+    private readonly LocalEmbeddingOptions _options;
+    private readonly EmbeddingGeneratorMetadata _metadata = new("onnxruntime", null, ModelId, Dimensions);
+
+    private sealed record Runtime(InferenceSession Session, BertTokenizer Tokenizer, bool WantsTokenTypes, string OutputName);
+
+    /// <summary>
+    /// Creates the generator; the model (about a second and ~200 MB) loads on the first call, so a host that never
+    /// embeds anything never pays for it. A missing model file fails that first call with a message naming the setting.
+    /// </summary>
+    public MiniLmEmbeddingGenerator(LocalEmbeddingOptions options)
+    {
+        _options = options;
+        _runtime = new Lazy<Runtime>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private Runtime Load()
+    {
+        var model = EmbeddedModel.Load(_options);
+        var tokenizer = new BertTokenizer();
+        tokenizer.LoadVocabulary(new StringReader(model.Vocabulary), convertInputToLowercase: true);
+        using var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = _options.IntraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        var session = new InferenceSession(model.Onnx, sessionOptions);
+        return new Runtime(session, tokenizer, session.InputMetadata.ContainsKey("token_type_ids"), session.OutputMetadata.First(o => o.Value.Dimensions.Length == 3).Key);
+    }
+
+    /// <inheritdoc />
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var texts = values as IReadOnlyList<string> ?? values.ToArray();
+        var vectors = new float[texts.Count][];
+
+        // Similar lengths go into one batch so little of each batch is padding.
+        var order = Enumerable.Range(0, texts.Count).OrderBy(i => texts[i]?.Length ?? 0).ToArray();
+        var batchSize = options?.AdditionalProperties?.TryGetValue("BatchSize", out int size) == true && size > 0 ? size : _options.BatchSize;
+        var stopwatch = Stopwatch.StartNew();
+        var tokens = 0;
+        for (var start = 0; start < order.Length; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            tokens += RunBatch(batch.Select(i => texts[i] ?? string.Empty).ToArray(), batch, vectors);
+        }
+
+        var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v) { ModelId = ModelId, CreatedAt = DateTimeOffset.UtcNow }))
+        {
+            Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens },
+        };
+        return Task.FromResult(result);
+    }
+
+    /// <summary>Embeds one text synchronously (the hot path of a search query).</summary>
+    public float[] Embed(string text)
+    {
+        var vectors = new float[1][];
+        RunBatch([text ?? string.Empty], [0], vectors);
+        return vectors[0];
+    }
+
+    private int RunBatch(string[] texts, int[] slots, float[][] output)
+    {
+        var runtime = _runtime.Value;
+        var maxTokens = _options.MaxTokens;
+        var encoded = new long[texts.Length][];
+        var lengths = new int[texts.Length];
+        lock (_tokenizerLock)
+        {
+            for (var i = 0; i < texts.Length; i++)
+            {
+                var ids = new long[maxTokens];
+                var mask = new long[maxTokens];
+                lengths[i] = runtime.Tokenizer.Encode(texts[i], ids, mask, padTo: null);
+                encoded[i] = ids;
+            }
+        }
+
+        var width = Math.Max(1, lengths.Max());
+        var inputIds = new long[texts.Length * width];
+        var attention = new long[texts.Length * width];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            encoded[i].AsSpan(0, lengths[i]).CopyTo(inputIds.AsSpan(i * width));
+            attention.AsSpan(i * width, lengths[i]).Fill(1);
+        }
+
+        long[] shape = [texts.Length, width];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(inputIds, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(attention, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(new long[inputIds.Length], shape);
+        var inputs = new Dictionary<string, OrtValue> { ["input_ids"] = idsValue, ["attention_mask"] = maskValue };
+        if (runtime.WantsTokenTypes)
+        {
+            inputs["token_type_ids"] = typesValue;
+        }
+
+        using var runOptions = new RunOptions();
+        using var results = runtime.Session.Run(runOptions, inputs, [runtime.OutputName]);
+        var hidden = results[0].GetTensorDataAsSpan<float>();
+
+        // Mean over the real tokens (sentence-transformers' pooling for this model), then unit length.
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var vector = new float[Dimensions];
+            var rows = hidden.Slice(i * width * Dimensions, lengths[i] * Dimensions);
+            for (var t = 0; t < lengths[i]; t++)
+            {
+                TensorPrimitives.Add(vector, rows.Slice(t * Dimensions, Dimensions), vector);
+            }
+            var norm = TensorPrimitives.Norm(vector);
+            if (norm > 0)
+            {
+                TensorPrimitives.Divide(vector, norm, vector);
+            }
+            output[slots[i]] = vector;
+        }
+        return lengths.Sum();
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_runtime.IsValueCreated)
+        {
+            _runtime.Value.Session.Dispose();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using ChatAgent.Embeddings;
+using ChatAgent.Shop.Import;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ChatAgent.Shop.Search;
+
+/// <summary>What one indexing run did.</summary>
+public sealed record IndexReport(int Products, int Embedded, int Unchanged, int Removed, TimeSpan Elapsed)
+{
+    public override string ToString() =>
+        $"search index: {Products:N0} products, {Embedded:N0} embedded, {Unchanged:N0} unchanged, {Removed:N0} removed ({Elapsed.TotalSeconds:F1} s{(Embedded > 0 ? $", {Embedded / Math.Max(Elapsed.TotalSeconds, 1e-3):N0} products/s" : "")}).";
+}
+
+/// <summary>
+/// Keeps the search documents in step with the store: embeds products that are new or whose text changed, drops
+/// documents of deleted products, and leaves the rest alone, so running it again is cheap and changes nothing.
+/// </summary>
+public sealed class CatalogIndexer(
+    IDbContextFactory<ShopDbContext> shopFactory,
+    CatalogIndexDbContextFactory indexFactory,
+    MiniLmEmbeddingGenerator embedder,
+    IOptions<SearchOptions> options,
+    TimeProvider time,
+    ProductSearchService? search = null)
+{
+    private const int PageSize = 1000;
+
+    /// <summary>Brings the index up to date; <paramref name="progress"/> shows products/s and the ETA.</summary>
+    public async Task<IndexReport> IndexAsync(ImportProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        progress ??= ImportProgress.Silent();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var batchSize = options.Value.IndexBatchSize;
+        await using var shop = shopFactory.CreateDbContext();
+        var existing = await LoadExistingAsync(cancellationToken);
+        progress.Total = await shop.Products.CountAsync(cancellationToken);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new List<(string ProductId, string Title, string Body, string Hash, string? Tags)>();
+        int done = 0, embedded = 0, unchanged = 0;
+
+        string? after = null;
+        while (true)
+        {
+            var query = shop.Products.AsNoTracking().Include(p => p.Variants).OrderBy(p => p.Id).AsQueryable();
+            if (after is not null)
+            {
+                query = query.Where(p => string.Compare(p.Id, after) > 0);
+            }
+            var page = await query.Take(PageSize).ToListAsync(cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+            after = page[^1].Id;
+            foreach (var product in page)
+            {
+                seen.Add(product.Id);
+                var tags = existing.TryGetValue(product.Id, out var old) ? old.Tags : null;
+                var (title, body) = SearchDocumentBuilder.Build(product, tags);
+                var hash = SearchDocumentBuilder.Hash(title, body);
+                if (old is not null && old.Hash == hash && old.HasVector)
+                {
+                    unchanged++;
+                    done++;
+                    progress.Advance();
+                    continue;
+                }
+                pending.Add((product.Id, title, body, hash, tags));
+                if (pending.Count >= batchSize)
+                {
+                    embedded += await WriteAsync(pending, cancellationToken);
+                    done += pending.Count;
+                    progress.Advance(pending.Count);
+                    pending.Clear();
+                }
+            }
+        }
+        if (pending.Count > 0)
+        {
+            embedded += await WriteAsync(pending, cancellationToken);
+            done += pending.Count;
+            progress.Advance(pending.Count);
+        }
+
+        var removed = 0;
+        var stale = existing.Keys.Where(id => !seen.Contains(id)).ToList();
+        if (stale.Count > 0)
+        {
+            await using var index = indexFactory.CreateDbContext();
+            foreach (var chunk in stale.Chunk(500))
+            {
+                removed += await index.Documents.Where(d => chunk.Contains(d.ProductId)).ExecuteDeleteAsync(cancellationToken);
+            }
+        }
+        progress.Complete();
+        search?.Invalidate();
+        return new IndexReport(seen.Count, embedded, unchanged, removed, clock.Elapsed);
+    }
+
+    /// <summary>Records tags from an import (the store has no tag column) so the next index run includes them.</summary>
+    public async Task SetTagsAsync(IReadOnlyDictionary<string, string> tagsByProduct, CancellationToken cancellationToken = default)
+    {
+        await using var index = indexFactory.CreateDbContext();
+        foreach (var chunk in tagsByProduct.Chunk(500))
+        {
+            var ids = chunk.Select(c => c.Key).ToList();
+            var documents = await index.Documents.Where(d => ids.Contains(d.ProductId)).ToDictionaryAsync(d => d.ProductId, cancellationToken);
+            foreach (var (productId, tags) in chunk)
+            {
+                if (documents.TryGetValue(productId, out var document))
+                {
+                    document.Tags = tags;
+                }
+                else
+                {
+                    // A placeholder: no vector yet, so the next index run fills it in.
+                    index.Documents.Add(new ProductSearchDocument { ProductId = productId, Title = "", Body = "", Tags = tags, IndexedAt = time.GetUtcNow() });
+                }
+            }
+            await index.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    private sealed record ExistingDocument(string? Tags, string Hash, bool HasVector);
+
+    private async Task<Dictionary<string, ExistingDocument>> LoadExistingAsync(CancellationToken cancellationToken)
+    {
+        await using var index = indexFactory.CreateDbContext();
+        return await index.Documents.AsNoTracking()
+            .Select(d => new { d.ProductId, d.Tags, d.ContentHash, HasVector = d.Vector != null && d.Model == MiniLmEmbeddingGenerator.ModelId })
+            .ToDictionaryAsync(d => d.ProductId, d => new ExistingDocument(d.Tags, d.ContentHash, d.HasVector), StringComparer.Ordinal, cancellationToken);
+    }
+
+    private async Task<int> WriteAsync(List<(string ProductId, string Title, string Body, string Hash, string? Tags)> batch, CancellationToken cancellationToken)
+    {
+        var vectors = await embedder.GenerateAsync(batch.Select(b => SearchDocumentBuilder.EmbeddingText(b.Title, b.Body)).ToList(), cancellationToken: cancellationToken);
+        await using var index = indexFactory.CreateDbContext();
+        var ids = batch.Select(b => b.ProductId).ToList();
+        var documents = await index.Documents.Where(d => ids.Contains(d.ProductId)).ToDictionaryAsync(d => d.ProductId, cancellationToken);
+        var now = time.GetUtcNow();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (productId, title, body, hash, tags) = batch[i];
+            if (!documents.TryGetValue(productId, out var document))
+            {
+                document = new ProductSearchDocument { ProductId = productId, Title = title, Body = body };
+                index.Documents.Add(document);
+            }
+            document.Title = title;
+            document.Body = body;
+            document.Tags = tags;
+            document.ContentHash = hash;
+            document.Model = MiniLmEmbeddingGenerator.ModelId;
+            document.Vector = VectorCodec.ToBytes(vectors[i].Vector.Span);
+            document.IndexedAt = now;
+        }
+        await index.SaveChangesAsync(cancellationToken);
+        return batch.Count;
+    }
+}

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChatAgent.Shop.Search;
+
+/// <summary>The <c>Search</c> section of <c>appsettings.json</c>: hybrid product search.</summary>
+public sealed class SearchOptions
+{
+    public const string Section = "Search";
+
+    /// <summary>Candidates each retriever (full text, vectors) contributes before fusion.</summary>
+    [Range(10, 5000)]
+    public int CandidatePool { get; set; } = 100;
+
+    /// <summary>The k of reciprocal-rank fusion, 1/(k + rank); 60 is the value from the original paper.</summary>
+    [Range(1, 1000)]
+    public int FusionK { get; set; } = 60;
+
+    /// <summary>Cosine similarity below which a product is not a semantic match (keeps unrelated products out of results).</summary>
+    [Range(-1.0, 1.0)]
+    public double MinSimilarity { get; set; } = 0.3;
+
+    /// <summary>Results returned when the caller does not say.</summary>
+    [Range(1, 100)]
+    public int DefaultLimit { get; set; } = 5;
+
+    /// <summary>Most results one search may return.</summary>
+    [Range(1, 500)]
+    public int MaxLimit { get; set; } = 20;
+
+    /// <summary>Seconds the in-memory vectors and facets are reused before reloading (an index run reloads at once).</summary>
+    [Range(0, 86400)]
+    public int SnapshotSeconds { get; set; } = 60;
+
+    /// <summary>Products embedded per batch while indexing.</summary>
+    [Range(1, 1024)]
+    public int IndexBatchSize { get; set; } = 64;
+
+    /// <summary>Index products whose search document is missing or stale when the host starts.</summary>
+    public bool IndexOnStart { get; set; } = true;
+}
