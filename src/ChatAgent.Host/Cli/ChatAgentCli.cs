@@ -13,6 +13,7 @@ public static class ChatAgentCli
             ChatAgent.Llm.Cli.MakeTestModelCommand.Create(),
             ChatAgent.Shop.Cli.ImportCommand.Create(),
             ChatAgent.Shop.Cli.PluginsCommand.Create(),
+            ChatAgent.Orchestration.Intents.Eval.EvalCommand.Create(),
         };
         return root;
     }

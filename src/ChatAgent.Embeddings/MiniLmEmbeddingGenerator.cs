@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using FastBertTokenizer;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntime;
+
+namespace ChatAgent.Embeddings;
+
+/// <summary>
+/// all-MiniLM-L6-v2 sentence embeddings (384 dimensions, L2-normalised, so a dot product is the cosine) computed
+/// in-process with ONNX Runtime. Thread-safe: one instance serves every caller; inputs are run in batches.
+/// </summary>
+public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>Length of every vector this generator returns.</summary>
+    public const int Dimensions = 384;
+
+    /// <summary>The model id recorded with stored vectors, so a model change can be detected and vectors rebuilt.</summary>
+    public const string ModelId = "all-MiniLM-L6-v2";
+
+    private readonly InferenceSession _session;
+    private readonly BertTokenizer _tokenizer = new();
+    private readonly Lock _tokenizerLock = new();
+    private readonly LocalEmbeddingOptions _options;
+    private readonly bool _wantsTokenTypes;
+    private readonly string _outputName;
+    private readonly EmbeddingGeneratorMetadata _metadata = new("onnxruntime", null, ModelId, Dimensions);
+
+    /// <summary>Loads the model; takes about a second and ~200 MB.</summary>
+    public MiniLmEmbeddingGenerator(LocalEmbeddingOptions options)
+    {
+        _options = options;
+        var model = EmbeddedModel.Load(options);
+        _tokenizer.LoadVocabulary(new StringReader(model.Vocabulary), convertInputToLowercase: true);
+
+        using var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        _session = new InferenceSession(model.Onnx, sessionOptions);
+        _wantsTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
+        _outputName = _session.OutputMetadata.First(o => o.Value.Dimensions.Length == 3).Key;
+    }
+
+    /// <inheritdoc />
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var texts = values as IReadOnlyList<string> ?? values.ToArray();
+        var vectors = new float[texts.Count][];
+
+        // Similar lengths go into one batch so little of each batch is padding.
+        var order = Enumerable.Range(0, texts.Count).OrderBy(i => texts[i]?.Length ?? 0).ToArray();
+        var batchSize = options?.AdditionalProperties?.TryGetValue("BatchSize", out int size) == true && size > 0 ? size : _options.BatchSize;
+        var stopwatch = Stopwatch.StartNew();
+        var tokens = 0;
+        for (var start = 0; start < order.Length; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            tokens += RunBatch(batch.Select(i => texts[i] ?? string.Empty).ToArray(), batch, vectors);
+        }
+
+        var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v) { ModelId = ModelId, CreatedAt = DateTimeOffset.UtcNow }))
+        {
+            Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens },
+        };
+        return Task.FromResult(result);
+    }
+
+    /// <summary>Embeds one text synchronously (the hot path of a search query).</summary>
+    public float[] Embed(string text)
+    {
+        var vectors = new float[1][];
+        RunBatch([text ?? string.Empty], [0], vectors);
+        return vectors[0];
+    }
+
+    private int RunBatch(string[] texts, int[] slots, float[][] output)
+    {
+        var maxTokens = _options.MaxTokens;
+        var encoded = new long[texts.Length][];
+        var lengths = new int[texts.Length];
+        lock (_tokenizerLock)
+        {
+            for (var i = 0; i < texts.Length; i++)
+            {
+                var ids = new long[maxTokens];
+                var mask = new long[maxTokens];
+                lengths[i] = _tokenizer.Encode(texts[i], ids, mask, padTo: null);
+                encoded[i] = ids;
+            }
+        }
+
+        var width = Math.Max(1, lengths.Max());
+        var inputIds = new long[texts.Length * width];
+        var attention = new long[texts.Length * width];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            encoded[i].AsSpan(0, lengths[i]).CopyTo(inputIds.AsSpan(i * width));
+            attention.AsSpan(i * width, lengths[i]).Fill(1);
+        }
+
+        long[] shape = [texts.Length, width];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(inputIds, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(attention, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(new long[inputIds.Length], shape);
+        var inputs = new Dictionary<string, OrtValue> { ["input_ids"] = idsValue, ["attention_mask"] = maskValue };
+        if (_wantsTokenTypes)
+        {
+            inputs["token_type_ids"] = typesValue;
+        }
+
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, inputs, [_outputName]);
+        var hidden = results[0].GetTensorDataAsSpan<float>();
+
+        // Mean over the real tokens (sentence-transformers' pooling for this model), then unit length.
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var vector = new float[Dimensions];
+            var rows = hidden.Slice(i * width * Dimensions, lengths[i] * Dimensions);
+            for (var t = 0; t < lengths[i]; t++)
+            {
+                TensorPrimitives.Add(vector, rows.Slice(t * Dimensions, Dimensions), vector);
+            }
+            var norm = TensorPrimitives.Norm(vector);
+            if (norm > 0)
+            {
+                TensorPrimitives.Divide(vector, norm, vector);
+            }
+            output[slots[i]] = vector;
+        }
+        return lengths.Sum();
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    /// <inheritdoc />
+    public void Dispose() => _session.Dispose();
+}
