@@ -81,8 +81,9 @@ internal sealed partial class IntentEngine(
                 {
                     return new IntentTurnResult(HandoffReasons.VerificationLocked, true);
                 }
+                // Not counted as a failed answer: the shop's own attempt limit decides when verification goes to a person.
                 return await flow.ReplyAsync(prevIntent ?? "verification", $"I couldn't find an account with those details. {ErrorOf(result)} Please check the email address on your account (or give me your first name, last name and zip code).",
-                    failed: true, awaiting: "verification", orderId: orderId);
+                    awaiting: "verification", orderId: orderId);
             }
         }
 
