@@ -155,7 +155,7 @@ public sealed class ModelConversationTests(ScriptedModelHost fixture) : IClassFi
     public async Task The_history_from_the_transcript_reaches_the_model_on_the_next_turn()
     {
         await using var chat = await Chat.StartAsync(Host);
-        await chat.AskAsync("SCRIPT-HISTORY one");
+        await chat.AskAsync("SCRIPT-HISTORY is the first of my messages");
         var answer = await chat.AskAsync("and two");
         Assert.Equal("You have sent 2 messages.", answer.Text);
     }

@@ -64,7 +64,8 @@ internal sealed class Chat(ChatAgentTestHost host, HttpClient http, string conve
             {
                 var all = await ActivitiesAsync();
                 var answer = all.LastOrDefault(a => a.Type == ActivityTypes.Message && a.ReplyToId == activityId && a.From?.Role == RoleTypes.Bot);
-                return answer ?? throw new InvalidOperationException($"The turn of {activityId} finished without a bot message.");
+                return answer ?? throw new InvalidOperationException($"The turn of {activityId} finished without a bot message. Transcript:\n"
+                    + string.Join("\n", all.Select(a => $"{a.Id} {a.Type} {a.Name} {a.From?.Role} reply-to {a.ReplyToId}: {a.Text}")));
             }
             await Task.Delay(100);
         }
