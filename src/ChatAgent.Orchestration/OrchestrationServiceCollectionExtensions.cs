@@ -22,7 +22,8 @@ public static class OrchestrationServiceCollectionExtensions
     /// <see cref="OrchestratorOptions"/> (section <c>Orchestrator</c>), the local sentence embedder, the intent classifier,
     /// the policy knowledge base read from <c>knowledge/</c> and prompts from <c>prompts/</c> under
     /// <paramref name="contentRoot"/>. The model path runs when an <c>IChatClient</c> is registered (<c>AddChatModel</c>),
-    /// the no-model intent engine otherwise. Call after <c>AddConversations</c> and <c>AddShop</c>.
+    /// the no-model intent engine otherwise. Call after <c>AddConversations</c> and <c>AddShop</c>. An <see cref="IBot"/>
+    /// registered before this call (other than the placeholder <see cref="SimpleBot"/>) is left in place.
     /// </summary>
     public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
@@ -46,7 +47,14 @@ public static class OrchestrationServiceCollectionExtensions
         services.TryAddSingleton<HandoffService>();
         services.TryAddSingleton<ModelTurnRunner>();
         services.TryAddSingleton<IntentEngine>();
-        services.AddSingleton<IBot, OrchestratorBot>();
+        // The orchestrator replaces only the placeholder: a bot a host or test registered on purpose keeps its place,
+        // and Orchestrator:Enabled=false keeps the placeholder (transport tests that expect its echo).
+        var explicitBot = services.Any(d => d.ServiceType == typeof(IBot) && d.ImplementationType != typeof(SimpleBot));
+        if (!explicitBot && configuration.GetValue(OrchestratorOptions.Section + ":" + nameof(OrchestratorOptions.Enabled), true))
+        {
+            services.RemoveAll<IBot>();
+            services.AddSingleton<IBot, OrchestratorBot>();
+        }
         return services;
     }
 }

@@ -7,6 +7,9 @@ public sealed class OrchestratorOptions
 {
     public const string Section = "Orchestrator";
 
+    /// <summary>False keeps the placeholder echo bot (for transport tests); the orchestrator answers otherwise.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Folder of prompt-template files (<c>system.txt</c>, <c>handoff-message.txt</c>); relative to the content root.</summary>
     [Required] public string PromptsPath { get; set; } = "prompts";
 

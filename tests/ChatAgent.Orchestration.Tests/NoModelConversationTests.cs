@@ -166,3 +166,16 @@ public sealed class NoModelConversationTests(NoModelHost fixture) : IClassFixtur
         Assert.Contains("too long", answer.Text);
     }
 }
+
+public sealed class BotRegistrationTests
+{
+    [Fact]
+    public async Task Help_offers_suggested_actions_in_no_model_mode()
+    {
+        await using var host = await ChatAgentTestHost.StartAsync(TestSettings.Base());
+        await using var chat = await Chat.StartAsync(host);
+        var answer = await chat.AskAsync("help");
+        Assert.Contains(answer.SuggestedActions!.Actions!, a => a.Title == "Talk to a person");
+        Assert.IsType<OrchestratorBot>(host.Services.GetService(typeof(ChatAgent.Conversations.Service.IBot)));
+    }
+}

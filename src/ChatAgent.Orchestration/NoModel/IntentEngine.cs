@@ -88,6 +88,11 @@ internal sealed partial class IntentEngine(
         }
 
         string intent;
+        if (HelpWords().IsMatch(text))
+        {
+            return await flow.ReplyAsync("greeting", "Here's what I can do: check an order's status and tracking, cancel or change a pending order, start a return, change an address, find products, and answer questions about shipping, returns, refunds and payments.",
+                suggestions: ["Where is my order?", "Cancel an order", "Return policy", "Talk to a person"]);
+        }
         var continues = awaiting is not null && Awaitables.Contains(awaiting) && prevIntent is not null && (
             awaiting == "verification" && verifiedNow
             || awaiting == "order_id" && slots.OrderIds.Count > 0
@@ -402,6 +407,9 @@ internal sealed partial class IntentEngine(
 
     [GeneratedRegex(@"^\s*(?:no|nope|nah|don't|do not|stop|keep it|cancel that|never ?mind)\b", RegexOptions.IgnoreCase)]
     private static partial Regex NoWords();
+
+    [GeneratedRegex(@"^\s*(?:help|menu|options|\?|what can you do\??)\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex HelpWords();
 
     [GeneratedRegex(@"\b\d{10}\b")]
     private static partial Regex ItemId();
