@@ -10,7 +10,7 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
 {
     private ChatAgentTestHost _host = null!;
 
-    public async ValueTask InitializeAsync() => _host = await ChatAgentTestHost.StartAsync();
+    public async ValueTask InitializeAsync() => _host = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?> { ["Orchestrator:Enabled"] = "false" }); // wire-format tests use the echo bot
 
     public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 

@@ -45,6 +45,8 @@ public sealed class DurabilityTests
     {
         settings["DirectLine:Secret"] = Secret;
         settings["DirectLine:MessagesPerMinute"] = "100000";
+        // A transport test: the placeholder echo bot answers every message (the orchestrator would hand repeated nonsense to a person).
+        settings["Orchestrator:Enabled"] = "false";
         const int conversations = 4, messagesEach = 20;
         var acknowledged = new ConcurrentDictionary<string, ConcurrentQueue<string>>();
 

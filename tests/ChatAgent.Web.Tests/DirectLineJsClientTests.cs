@@ -65,7 +65,7 @@ public sealed class DirectLineJsClientTests(DirectLineJsClientTests.ClientRun ru
         private async Task<JsonElement> RunAsync()
         {
             WebTools.RequireNodeModules();
-            _host = await ChatAgentTestHost.StartAsync();
+            _host = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?> { ["Orchestrator:Enabled"] = "false" }); // client tests use the echo bot
             var script = Path.Combine(WebTools.NodeFolder, "directline-client.mjs");
             var (exitCode, stdout, stderr) = await WebTools.RunNodeAsync(TimeSpan.FromSeconds(150), script, _host.BaseUrl, "/demo/token");
             Assert.True(exitCode == 0, $"directline-client.mjs exited with {exitCode}. stderr: {stderr}");

@@ -14,6 +14,7 @@ public static class ChatAgentCli
             ChatAgent.Shop.Cli.ImportCommand.Create(),
             ChatAgent.Shop.Cli.PluginsCommand.Create(),
             ChatAgent.Host.AgentConsole.AgentsCommand.Create(),
+            ChatAgent.Orchestration.Intents.Eval.EvalCommand.Create(),
         };
         return root;
     }

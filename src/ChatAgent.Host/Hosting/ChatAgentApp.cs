@@ -6,6 +6,7 @@ using ChatAgent.Host.Channels.BotFramework;
 using ChatAgent.Host.Channels.DirectLine;
 using ChatAgent.Host.DemoShop;
 using ChatAgent.Llm;
+using ChatAgent.Orchestration;
 using ChatAgent.Shop;
 using ChatAgent.ServiceDefaults;
 using Microsoft.AspNetCore.Diagnostics;
@@ -67,6 +68,7 @@ public static class ChatAgentApp
         services.AddChatModel(configuration);
         services.AddShop(configuration, contentRoot);
         services.AddCatalog(configuration, contentRoot);
+        services.AddOrchestrator(configuration, contentRoot);
         services.AddDirectLine(configuration);
         services.AddBotFrameworkChannel(configuration);
         services.AddDemoShop();

@@ -16,7 +16,7 @@ public sealed class BrowserHostFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Host = await ChatAgentTestHost.StartAsync();
+        Host = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?> { ["Orchestrator:Enabled"] = "false" }); // browser tests use the echo bot
         // Browsers on a 2-core CI runner are slow; the widget's own timings are far shorter than this.
         Assertions.SetDefaultExpectTimeout(15_000);
     }

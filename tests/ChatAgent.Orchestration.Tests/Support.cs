@@ -1,0 +1,139 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatAgent.Conversations.Activities;
+using ChatAgent.Conversations.Store;
+using ChatAgent.Orchestration.State;
+using ChatAgent.Shop;
+using ChatAgent.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatAgent.Orchestration.Tests;
+
+/// <summary>A customer of the seeded demo shop with an order in a given state.</summary>
+internal sealed record ShopCustomer(string Id, string Email, string FirstName, string OrderId, string OrderStatus);
+
+/// <summary>A Direct Line conversation against the real host: send a message, wait for the bot's answer.</summary>
+internal sealed class Chat(ChatAgentTestHost host, HttpClient http, string conversationId) : IAsyncDisposable
+{
+    public string ConversationId { get; } = conversationId;
+
+    public static async Task<Chat> StartAsync(ChatAgentTestHost host)
+    {
+        using var secret = host.ClientWith(host.Secret);
+        var generate = await secret.PostAsJsonAsync("/v3/directline/tokens/generate", new { });
+        generate.EnsureSuccessStatusCode();
+        var token = (await generate.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        var http = host.ClientWith(token);
+        var start = await http.PostAsync("/v3/directline/conversations", null);
+        start.EnsureSuccessStatusCode();
+        var body = (await start.Content.ReadFromJsonAsync<JsonObject>())!;
+        return new Chat(host, http, body["conversationId"]!.GetValue<string>());
+    }
+
+    public async Task<string> SendAsync(string text)
+    {
+        var response = await http.PostAsync($"/v3/directline/conversations/{ConversationId}/activities", new StringContent(JsonSerializer.Serialize(new
+        {
+            type = "message",
+            text,
+            from = new { id = "customer", name = "Customer" },
+        }), Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+    }
+
+    /// <summary>Sends a message and returns the bot's last message in answer to it (the turn is finished when this returns).</summary>
+    public async Task<Activity> AskAsync(string text, TimeSpan? timeout = null)
+    {
+        var id = await SendAsync(text);
+        return await WaitForAnswerAsync(id, timeout);
+    }
+
+    public async Task<Activity> WaitForAnswerAsync(string activityId, TimeSpan? timeout = null)
+    {
+        var store = host.Services.GetRequiredService<ConversationStore>();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline)
+        {
+            // The turn is over when the customer's message is no longer pending; then every answer is stored.
+            var pending = await store.GetPendingTurnsAsync(ConversationId, CancellationToken.None);
+            if (pending.All(p => p.Activity.Id != activityId))
+            {
+                var all = await ActivitiesAsync();
+                var answer = all.LastOrDefault(a => a.Type == ActivityTypes.Message && a.ReplyToId == activityId && a.From?.Role == RoleTypes.Bot);
+                return answer ?? throw new InvalidOperationException($"The turn of {activityId} finished without a bot message. Transcript:\n"
+                    + string.Join("\n", all.Select(a => $"{a.Id} {a.Type} {a.Name} {a.From?.Role} reply-to {a.ReplyToId}: {a.Text}")));
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"No answer to {activityId}.");
+    }
+
+    public async Task<List<Activity>> ActivitiesAsync()
+    {
+        var response = await http.GetAsync($"/v3/directline/conversations/{ConversationId}/activities");
+        response.EnsureSuccessStatusCode();
+        var set = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return set["activities"]!.AsArray().Select(a => ActivityJson.Deserialize(a!.ToJsonString())).ToList();
+    }
+
+    public async Task<List<JsonObject>> ToolEventsAsync() =>
+        (await ActivitiesAsync()).Where(a => a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Tool).Select(a => (JsonObject)a.Value!).ToList();
+
+    public async Task<ConversationStatus> StatusAsync() =>
+        (await host.Services.GetRequiredService<ConversationStore>().FindConversationAsync(ConversationId, CancellationToken.None))!.Status;
+
+    public ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+internal static class ShopData
+{
+    public static async Task<ShopCustomer> CustomerWithOrderAsync(ChatAgentTestHost host, OrderStatus status, int skip = 0)
+    {
+        var factory = host.Services.GetRequiredService<IDbContextFactory<ShopDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var order = await db.Orders.AsNoTracking().Include(o => o.Customer).Where(o => o.Status == status).OrderBy(o => o.Id).Skip(skip).FirstAsync();
+        return new ShopCustomer(order.CustomerId, order.Customer!.Email, order.Customer.FirstName, order.Id, order.Status.ToDisplay());
+    }
+
+    public static async Task<OrderStatus> OrderStatusAsync(ChatAgentTestHost host, string orderId)
+    {
+        var factory = host.Services.GetRequiredService<IDbContextFactory<ShopDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return (await db.Orders.AsNoTracking().FirstAsync(o => o.Id == orderId)).Status;
+    }
+
+    public static async Task<List<string>> OrderIdsOfOtherCustomerAsync(ChatAgentTestHost host, string customerId)
+    {
+        var factory = host.Services.GetRequiredService<IDbContextFactory<ShopDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.Orders.AsNoTracking().Where(o => o.CustomerId != customerId).OrderBy(o => o.Id).Select(o => o.Id).Take(1).ToListAsync();
+    }
+}
+
+/// <summary>Settings every orchestration host test uses: a small demo shop, fast streaming, lenient limits.</summary>
+internal static class TestSettings
+{
+    public static Dictionary<string, string?> Base(params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Shop:DemoCustomers"] = "30",
+            ["Shop:MaxVerificationAttempts"] = "3",
+            ["Orchestrator:PromptsPath"] = Path.Combine(RepositoryPaths.Root, "prompts"),
+            ["Orchestrator:KnowledgePath"] = Path.Combine(RepositoryPaths.Root, "knowledge"),
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+}
