@@ -23,8 +23,34 @@ internal sealed class ToolCallFilter(ITurnContext turn, IReplyStream stream, Con
 
     public List<ToolCallRecord> Calls { get; } = [];
 
+    /// <summary>
+    /// Tool-call arguments parsed from model output arrive as <see cref="System.Text.Json.JsonElement"/>s, which Semantic
+    /// Kernel's method marshalling cannot turn into <c>int</c>, <c>decimal</c> or <c>bool</c> parameters. Their JSON text
+    /// goes through SK's string conversion (type converters, then JSON), which handles every parameter type.
+    /// </summary>
+    internal static void NormalizeJsonArguments(KernelArguments? arguments)
+    {
+        if (arguments is null)
+        {
+            return;
+        }
+        foreach (var name in arguments.Names.ToList())
+        {
+            if (arguments[name] is System.Text.Json.JsonElement element)
+            {
+                arguments[name] = element.ValueKind switch
+                {
+                    System.Text.Json.JsonValueKind.String => element.GetString(),
+                    System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined => null,
+                    _ => element.GetRawText(),
+                };
+            }
+        }
+    }
+
     public async Task OnAutoFunctionInvocationAsync(AutoFunctionInvocationContext context, Func<AutoFunctionInvocationContext, Task> next)
     {
+        NormalizeJsonArguments(context.Arguments);
         var plugin = context.Function.PluginName ?? "";
         var function = context.Function.Name;
         var name = plugin.Length > 0 ? $"{plugin}_{function}" : function;
