@@ -30,6 +30,8 @@ public sealed class BotFrameworkFixture : IAsyncLifetime
             ["Conversations:StreamIntervalMilliseconds"] = "0",
             // The echo bot needs no shop; seeding one would only slow the start.
             ["Shop:SeedDemoData"] = "false",
+            // These are transport tests: the echo bot livestreams the customer's words back, which they assert on.
+            ["Orchestrator:Enabled"] = "false",
         });
     }
 
