@@ -125,6 +125,8 @@ internal static class TestSettings
     {
         var settings = new Dictionary<string, string?>
         {
+            // These conversations need a shop: a small demo store, seeded on the test's fresh database.
+            ["Shop:SeedDemoData"] = "true",
             ["Shop:DemoCustomers"] = "30",
             ["Shop:MaxVerificationAttempts"] = "3",
             ["Orchestrator:PromptsPath"] = Path.Combine(RepositoryPaths.Root, "prompts"),
