@@ -127,9 +127,10 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture) : IClassFixture<
         await agent.ClickAsync("#handback");
         await Expect(agent.Locator("#c-status")).ToContainTextAsync("Active");
         await Expect(item).ToHaveCountAsync(0);
+        var botAnswersBefore = await botReplies.CountAsync();
         await input.FillAsync("one more question");
         await input.PressAsync("Enter");
-        await Expect(botReplies.Filter(new() { HasText = "question" })).ToHaveCountAsync(1);
+        await Expect(botReplies).ToHaveCountAsync(botAnswersBefore + 1);   // whatever the bot says, it answers again
 
         await Expect(customer.Locator(".ca-log")).Not.ToContainTextAsync("Carrier lost it");
         Assert.Empty(dialogs);
