@@ -19,6 +19,10 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public const string ModelId = "all-MiniLM-L6-v2";
 
     private readonly Lazy<Runtime> _runtime;
+    // Disposing an ONNX session while another thread runs it crashes the process (native use after free), and a
+    // host that stops can still have a turn or an indexing batch in flight: Dispose waits for them.
+    private readonly ReaderWriterLockSlim _life = new();
+    private bool _disposed;
     private readonly Lock _tokenizerLock = new();
     private readonly LocalEmbeddingOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata = new("onnxruntime", null, ModelId, Dimensions);
@@ -87,6 +91,20 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private int RunBatch(string[] texts, int[] slots, float[][] output)
     {
+        _life.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return RunBatchCore(texts, slots, output);
+        }
+        finally
+        {
+            _life.ExitReadLock();
+        }
+    }
+
+    private int RunBatchCore(string[] texts, int[] slots, float[][] output)
+    {
         var runtime = _runtime.Value;
         var maxTokens = _options.MaxTokens;
         var encoded = new long[texts.Length][];
@@ -154,9 +172,22 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_runtime.IsValueCreated)
+        _life.EnterWriteLock();
+        try
         {
-            _runtime.Value.Session.Dispose();
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            if (_runtime.IsValueCreated)
+            {
+                _runtime.Value.Session.Dispose();
+            }
+        }
+        finally
+        {
+            _life.ExitWriteLock();
         }
     }
 }
