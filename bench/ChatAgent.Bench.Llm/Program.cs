@@ -97,7 +97,7 @@ void Run(string label, string path)
     for (var t = 0; t < turns; t++)
     {
         reuse.Add(TimeToFirst(engine, history, 1, out var answer).TotalMilliseconds);
-        using (var fresh = new InferenceEngine(model.Engine.Weights, path, new EngineSettings(8192, 512, threads, 1, 1, 1, false)))
+        using (var fresh = new InferenceEngine(model.Engine.Weights, path, new EngineSettings(8192, 512, threads, 1, 1, 1, null)))
             cold.Add(TimeToFirst(fresh, history, 1, out _).TotalMilliseconds);
         history.AddRange(answer);
         history.AddRange(RandomPrompt(60));
@@ -109,7 +109,7 @@ void Run(string label, string path)
     // Aggregate decode speed with N concurrent conversations (~100-token prompts).
     foreach (var n in sections.Contains("concurrency") ? concurrency : [])
     {
-        using var batchEngine = new InferenceEngine(model.Engine.Weights, path, new EngineSettings(8192, 512, threads, n, n, 1, false));
+        using var batchEngine = new InferenceEngine(model.Engine.Weights, path, new EngineSettings(8192, 512, threads, n, n, 1, null));
         var prompts = Enumerable.Range(0, n).Select(_ => RandomPrompt(100)).ToList();
         var start = Stopwatch.StartNew();
         var gens = prompts.Select(p => batchEngine.Submit(Request(p, decodeTokens))).ToList();
@@ -161,7 +161,8 @@ static TimeSpan TimeToFirst(InferenceEngine engine, IReadOnlyList<LLamaToken> pr
 
 (double PromptTps, double DecodeTps) RawExecutor(string path, LLamaToken[] prompt, int decode)
 {
-    var p = new ModelParams(path) { ContextSize = 4096, BatchSize = 512, UBatchSize = 512, Threads = threads, BatchThreads = threads, GpuLayerCount = 0 };
+    // Same context size and flash-attention setting (llama.cpp's default) as the engine: only the engine differs.
+    var p = new ModelParams(path) { ContextSize = 8192, BatchSize = 512, UBatchSize = 512, Threads = threads, BatchThreads = threads, GpuLayerCount = 0 };
     using var weights = LLamaWeights.LoadFromFile(p);
     using var ctx = weights.CreateContext(p);
     var batch = new LLamaBatch();
