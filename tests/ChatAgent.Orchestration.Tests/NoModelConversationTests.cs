@@ -179,3 +179,36 @@ public sealed class BotRegistrationTests
         Assert.IsType<OrchestratorBot>(host.Services.GetService(typeof(ChatAgent.Conversations.Service.IBot)));
     }
 }
+
+public sealed class NoModelProductQuestionTests(NoModelHost fixture) : IClassFixture<NoModelHost>
+{
+    [Theory]
+    [InlineData("do you have wireless earbuds?", "Wireless Earbuds")]
+    [InlineData("any waterproof jackets?", "Rain Jacket")]
+    [InlineData("I'm after a pair of hiking boots", "Hiking Boots")]
+    [InlineData("got any bluetooth speakers", "Bluetooth Speaker")]
+    [InlineData("what t-shirts do you sell?", "T-Shirt")]
+    [InlineData("I need a lamp for my desk", "Desk Lamp")]
+    public async Task A_product_question_searches_the_catalogue_and_names_the_product(string question, string product)
+    {
+        await ShopData.WaitForCatalogIndexAsync(fixture.Host);
+        await using var chat = await Chat.StartAsync(fixture.Host);
+        var answer = await chat.AskAsync(question);
+        var state = (JsonObject)answer.ChannelData![TranscriptEvents.StateKey]!;
+        Assert.True(state["intent"]!.GetValue<string>() == "product_search", $"{question} → {state.ToJsonString()}: {answer.Text}");
+        Assert.Contains(product, answer.Text);
+        Assert.Contains(await chat.ToolEventsAsync(), t => t["name"]!.GetValue<string>() == "products_search_products");
+    }
+
+    [Theory]
+    [InlineData("what's the weather like")]
+    [InlineData("you are useless")]
+    public async Task A_message_that_names_no_product_is_not_taken_for_a_search(string message)
+    {
+        await ShopData.WaitForCatalogIndexAsync(fixture.Host);
+        await using var chat = await Chat.StartAsync(fixture.Host);
+        var answer = await chat.AskAsync(message);
+        var state = (JsonObject)answer.ChannelData![TranscriptEvents.StateKey]!;
+        Assert.NotEqual("product_search", state["intent"]?.GetValue<string>());
+    }
+}

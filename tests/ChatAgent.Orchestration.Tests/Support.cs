@@ -95,6 +95,21 @@ internal sealed class Chat(ChatAgentTestHost host, HttpClient http, string conve
 
 internal static class ShopData
 {
+    /// <summary>The host indexes the catalogue in the background after start-up; waits until a search finds products.</summary>
+    public static async Task WaitForCatalogIndexAsync(ChatAgentTestHost host)
+    {
+        var search = host.Services.GetRequiredService<ChatAgent.Shop.Search.ProductSearchService>();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while ((await search.SearchAsync(new ChatAgent.Shop.Search.ProductSearchRequest("shirt", Limit: 1))).Hits.Count == 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The catalogue was not indexed within 2 minutes.");
+            }
+            await Task.Delay(250);
+        }
+    }
+
     public static async Task<ShopCustomer> CustomerWithOrderAsync(ChatAgentTestHost host, OrderStatus status, int skip = 0)
     {
         var factory = host.Services.GetRequiredService<IDbContextFactory<ShopDbContext>>();

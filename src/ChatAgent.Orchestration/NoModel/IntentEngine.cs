@@ -13,6 +13,8 @@ using ChatAgent.Orchestration.Model;
 using ChatAgent.Orchestration.State;
 using ChatAgent.Shop.Conversations;
 using ChatAgent.Shop.Plugins;
+using ChatAgent.Shop.Search;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
@@ -108,6 +110,12 @@ internal sealed partial class IntentEngine(
             var prediction = await classifier.ClassifyAsync(text, ct);
             logger.LogInformation("Intent {Intent} ({Score:F2}; runner-up {RunnerUp} {RunnerUpScore:F2})", prediction.Intent, prediction.Score, prediction.RunnerUp, prediction.RunnerUpScore);
             intent = prediction.IsConfident((float)options.Value.IntentThreshold) ? prediction.Intent : verifiedNow && prevIntent is not null ? prevIntent : "unsure";
+            if (intent == "unsure" && slots.OrderIds.Count == 0 && await NamesAProductAsync(text, ct))
+            {
+                // Short shopping questions ("got any bluetooth speakers") sit far from every example sentence, but the
+                // catalogue recognises them: both retrievers put the same product first.
+                intent = "product_search";
+            }
             if (slots.OrderIds.Count > 0 && intent is "shipping_policy" or "greeting" or "unsure")
             {
                 intent = "order_status";
@@ -145,6 +153,17 @@ internal sealed partial class IntentEngine(
             _ => await flow.ReplyAsync("unsure", "I'm not sure I understood. I can help with order status, cancellations, returns, address changes, products, and our shipping, returns, refund and payment policies — or bring in a person. Could you say it another way?",
                 failed: true, suggestions: ["Where is my order?", "Return policy", "Talk to a person"]),
         };
+    }
+
+    /// <summary>True when keyword and meaning search agree on the best product for the message.</summary>
+    private async Task<bool> NamesAProductAsync(string text, CancellationToken ct)
+    {
+        if (services.GetService<ProductSearchService>() is not { } search)
+        {
+            return false;
+        }
+        var result = await search.SearchAsync(new ProductSearchRequest(text, Limit: 1), ct);
+        return result.Hits is [{ MatchedBy: var by }, ..] && by.Contains("keywords") && by.Contains("meaning");
     }
 
     private static async Task<IntentTurnResult?> RequireVerifiedAsync(Flow flow, string intent, string? orderId)
