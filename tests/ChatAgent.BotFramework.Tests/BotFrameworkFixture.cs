@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChatAgent.BotFramework.Tests;
 
 /// <summary>The real host with a Bot Framework app id, trusting the fake channel's issuer, keys and token endpoint.</summary>
-public sealed class BotFrameworkFixture : IAsyncLifetime
+public class BotFrameworkFixture : IAsyncLifetime
 {
     public const string AppId = "11111111-2222-3333-4444-555555555555";
     public const string AppPassword = "test-app-password";
@@ -21,23 +21,26 @@ public sealed class BotFrameworkFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Channel = await FakeBotFrameworkChannel.StartAsync();
-        Host = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["MicrosoftAppId"] = AppId,
-            ["MicrosoftAppPassword"] = AppPassword,
-            ["BotFramework:OpenIdMetadataUrl"] = Channel.MetadataUrl,
-            ["BotFramework:ValidIssuers:0"] = FakeBotFrameworkChannel.Issuer,
-            ["BotFramework:TokenEndpoint"] = Channel.TokenEndpoint,
-            ["BotFramework:RetryBaseDelayMilliseconds"] = "50",
-            ["Conversations:StreamIntervalMilliseconds"] = "0",
-            // The echo bot needs no shop; seeding one would only slow the start.
-            ["Shop:SeedDemoData"] = "false",
-            // These are transport tests: the echo bot livestreams the customer's words back, which they assert on.
-            ["Orchestrator:Enabled"] = "false",
-            // Low enough for the rate-limit test to reach; no other test sends this many activities to one conversation.
-            ["DirectLine:MessagesPerMinute"] = MessagesPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, services => services.AddSingleton<IBotFrameworkInvokeHandler, CardActionHandler>());
+        Host = await ChatAgentTestHost.StartAsync(Settings(), services => services.AddSingleton<IBotFrameworkInvokeHandler, CardActionHandler>());
     }
+
+    /// <summary>The host's configuration: a Bot Framework app id trusting the fake channel, and the echo bot.</summary>
+    protected virtual Dictionary<string, string?> Settings() => new()
+    {
+        ["MicrosoftAppId"] = AppId,
+        ["MicrosoftAppPassword"] = AppPassword,
+        ["BotFramework:OpenIdMetadataUrl"] = Channel.MetadataUrl,
+        ["BotFramework:ValidIssuers:0"] = FakeBotFrameworkChannel.Issuer,
+        ["BotFramework:TokenEndpoint"] = Channel.TokenEndpoint,
+        ["BotFramework:RetryBaseDelayMilliseconds"] = "50",
+        ["Conversations:StreamIntervalMilliseconds"] = "0",
+        // The echo bot needs no shop; seeding one would only slow the start.
+        ["Shop:SeedDemoData"] = "false",
+        // These are transport tests: the echo bot livestreams the customer's words back, which they assert on.
+        ["Orchestrator:Enabled"] = "false",
+        // Low enough for the rate-limit test to reach; no other test sends this many activities to one conversation.
+        ["DirectLine:MessagesPerMinute"] = MessagesPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public async ValueTask DisposeAsync()
     {

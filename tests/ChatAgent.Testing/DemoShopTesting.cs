@@ -51,6 +51,21 @@ public static class DemoShopTesting
         }
     }
 
+    /// <summary>Waits until no customer message of the conversation is waiting for the bot.</summary>
+    public static async Task WaitForTurnsAsync(ChatAgentTestHost host, string conversationId, TimeSpan? timeout = null)
+    {
+        var store = host.Services.GetRequiredService<ConversationStore>();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while ((await store.GetPendingTurnsAsync(conversationId, CancellationToken.None)).Count > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The bot did not finish its turns in {conversationId}.");
+            }
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>The whole stored transcript of a conversation, oldest first.</summary>
     public static async Task<IReadOnlyList<Activity>> TranscriptAsync(ChatAgentTestHost host, string conversationId) =>
         (await host.Services.GetRequiredService<ConversationStore>().GetActivitiesAsync(conversationId, 0, 10_000, CancellationToken.None))

@@ -29,8 +29,18 @@ public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, Conver
         return new ExpectedReplies(id, replies, () => _expecting.TryRemove(id, out _));
     }
 
+    /// <summary>
+    /// What a channel is shown. Everything else the bot stores — above all the orchestrator's <c>event</c> records of
+    /// tool calls and hand-overs, which hold order details — stays in the shop's transcript and never leaves the machine.
+    /// </summary>
+    private static readonly HashSet<string> DeliveredTypes = new(StringComparer.Ordinal) { ActivityTypes.Message, ActivityTypes.Typing, ActivityTypes.EndOfConversation };
+
     public async Task DeliverAsync(ConversationRecord conversation, Activity activity, CancellationToken cancellationToken)
     {
+        if (activity.Type is null || !DeliveredTypes.Contains(activity.Type))
+        {
+            return;
+        }
         // The caller's record may be as old as the turn; channels move conversations to another serviceUrl meanwhile,
         // and the newest one an authenticated activity brought is where the channel now listens.
         var current = await store.FindConversationAsync(conversation.Id, cancellationToken) ?? conversation;
