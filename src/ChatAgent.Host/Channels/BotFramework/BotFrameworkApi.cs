@@ -82,6 +82,16 @@ public static partial class BotFrameworkApi
         }
 
         var conversationId = BotFrameworkReference.StoreConversationId(activity.ChannelId!, activity.Conversation!.Id!);
+        if (activity.Type == ActivityTypes.Typing)
+        {
+            // Shown live to whoever watches the conversation (an agent), never stored: it is not part of what was said.
+            // Not counted against the message budget either: Web Chat sends one every few seconds while someone types.
+            if (await conversations.FindAsync(conversationId, ct) is { } typingIn)
+            {
+                conversations.PublishTransient(typingIn, new Activity { Type = ActivityTypes.Typing, From = activity.From });
+            }
+            return Results.Ok();
+        }
         using (var lease = rateLimiter.Acquire(conversationId))
         {
             if (!lease.IsAcquired)
@@ -91,18 +101,9 @@ public static partial class BotFrameworkApi
                 return BotFrameworkError.Result(StatusCodes.Status429TooManyRequests, "TooManyRequests", $"Too many activities in this conversation; retry after {retryAfter} s.");
             }
         }
-
-        switch (activity.Type)
+        if (activity.Type == ActivityTypes.Invoke)
         {
-            case ActivityTypes.Invoke:
-                return await InvokeAsync(activity, invokeHandlers, logger, ct);
-            case ActivityTypes.Typing:
-                // Shown live to whoever watches the conversation (an agent), never stored: it is not part of what was said.
-                if (await conversations.FindAsync(conversationId, ct) is { } typingIn)
-                {
-                    conversations.PublishTransient(typingIn, new Activity { Type = ActivityTypes.Typing, From = activity.From });
-                }
-                return Results.Ok();
+            return await InvokeAsync(activity, invokeHandlers, logger, ct);
         }
 
         var conversation = await conversations.StartAsync(conversationId, activity.ChannelId!, null, activity.ServiceUrl, ct);
