@@ -115,6 +115,12 @@ public sealed class InboundChecksTests(BotFrameworkFixture fixture) : IClassFixt
         Assert.Equal(BotFrameworkFixture.MessagesPerMinute, customerMessages.Count);
         Assert.DoesNotContain($"message {BotFrameworkFixture.MessagesPerMinute}", customerMessages);
 
+        // Typing indicators are not counted (Web Chat sends them every few seconds while someone types).
+        using (var typing = await PostAsync(fixture.ActivityOf(ActivityTypes.Typing, conversationId)))
+        {
+            Assert.Equal(HttpStatusCode.OK, typing.StatusCode);
+        }
+
         // The budget is per conversation: another customer is not slowed down.
         using var other = await PostAsync(fixture.Message(BotFrameworkFixture.NewConversationId(), "someone else"));
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ChatAgent.Conversations.Activities;
 using ChatAgent.Conversations.Store;
 using ChatAgent.Shop;
@@ -73,6 +75,24 @@ public sealed class OrderStatusConversationTests(ShopBotFrameworkFixture fixture
         Assert.Contains("orders_get_order_details", Tools(channelTranscript));
         // The tool calls (order details included) stay in the shop's transcript: the channel only ever got messages.
         Assert.All(fixture.Channel.For(conversationId), d => Assert.Equal(ActivityTypes.Message, d.Activity.Type));
+    }
+
+    [Fact]
+    public async Task ExpectReplies_on_the_real_bot_returns_its_messages_but_not_its_tool_records()
+    {
+        var customer = await DemoShopTesting.CustomerWithOrderAsync(fixture.Host, OrderStatus.Pending, skip: 1);
+        var conversationId = BotFrameworkFixture.NewConversationId();
+
+        using var response = await FakeBotFrameworkChannel.PostAsync(fixture.Host.BaseUrl,
+            fixture.Message(conversationId, $"where is order {customer.OrderId}? my email is {customer.Email}", deliveryMode: "expectReplies"), fixture.ValidToken());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var replies = (await response.Content.ReadFromJsonAsync<JsonObject>())!["activities"]!.AsArray();
+        Assert.NotEmpty(replies);
+        Assert.All(replies, r => Assert.Equal("message", r!["type"]!.GetValue<string>()));
+        Assert.Contains(replies, r => r!["text"]!.GetValue<string>().Contains(customer.OrderId, StringComparison.Ordinal));
+        Assert.Contains("orders_get_order_details", Tools(await DemoShopTesting.TranscriptAsync(fixture.Host, BotFrameworkFixture.StoreId(conversationId))));
+        Assert.Empty(fixture.Channel.For(conversationId));
     }
 
     /// <summary>Who said what, in order: the transcript as a customer or an agent reads it.</summary>
