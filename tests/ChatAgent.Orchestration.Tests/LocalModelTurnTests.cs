@@ -1,6 +1,11 @@
 using System.Text.Json.Nodes;
 using ChatAgent.Conversations.Activities;
+using ChatAgent.Conversations.Store;
+using ChatAgent.Llm.Engine;
 using ChatAgent.Llm.Gguf;
+using ChatAgent.Llm.Hosting;
+using ChatAgent.Orchestration.Model;
+using Microsoft.Extensions.DependencyInjection;
 using ChatAgent.Orchestration.State;
 using ChatAgent.Testing;
 
@@ -47,15 +52,69 @@ public sealed class LocalModelTurnTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
+            Cleanup(dir);
+        }
+    }
+
+    [Fact]
+    public async Task When_every_engine_slot_is_taken_the_customer_is_told_the_model_is_busy_and_the_next_message_is_answered()
+    {
+        var dir = Directory.CreateTempSubdirectory("chatagent-orch-gguf-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "tiny.gguf");
+            TestModelFactory.Create(file, TestModelPreset.Tiny);
+            await using var host = await ChatAgentTestHost.StartAsync(TestSettings.Base(
+                ("Model:Path", file),
+                ("Model:Threads", "1"),
+                ("Model:Temperature", "0"),
+                ("Model:MaxOutputTokens", "40"),
+                ("Model:MaxConcurrent", "1"),
+                ("Model:QueueLength", "0"),
+                ("Orchestrator:HistoryTokenBudget", "2000"),
+                ("Plugins:Enabled:0", "store_hours"),
+                ("Orchestrator:BusyRetries", "1"),
+                ("Orchestrator:BusyRetrySeconds", "0.1")));
+            var model = host.Services.GetRequiredService<LocalModel>();
+            await using var chat = await Chat.StartAsync(host);
+
+            // Another customer's long answer holds the only decoding slot, and the queue has no places.
+            using var other = new CancellationTokenSource();
+            var running = model.Engine.Submit(new GenerationRequest
             {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-                // The model file may still be mapped on some platforms; the OS cleans temp folders.
-            }
+                Prompt = model.Engine.Tokenize("<|im_start|>user\nwrite<|im_end|>\n<|im_start|>assistant\n"),
+                Sampling = new SamplingSettings(0, 1, 0, 0, 1),
+                Grammar = "root ::= [a-z]{1500} [a-z]{1500}",
+                MaxTokens = 4000,
+            }, other.Token);
+
+            var busy = await chat.AskAsync("what are your opening hours?", TimeSpan.FromMinutes(2));
+            Assert.Equal(ModelTurnRunner.BusyAnswer, busy.Text);
+            Assert.True(model.Counters.BusyRejections >= 2, $"busy rejections: {model.Counters.BusyRejections}");
+
+            await other.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.Completion);
+            var answered = await chat.AskAsync("and on Sundays?", TimeSpan.FromMinutes(3));
+            Assert.NotEqual(ModelTurnRunner.BusyAnswer, answered.Text);
+            Assert.NotEqual("busy", ((JsonObject)answered.ChannelData![TranscriptEvents.StateKey]!)["outcome"]!.GetValue<string>());
+            Assert.Equal(ConversationStatus.Active, await chat.StatusAsync());
+        }
+        finally
+        {
+            Cleanup(dir);
+        }
+    }
+
+    private static void Cleanup(string dir)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(dir, true);
+        }
+        catch (IOException)
+        {
+            // The model file may still be mapped on some platforms; the OS cleans temp folders.
         }
     }
 }
