@@ -81,7 +81,7 @@ public sealed class BotFrameworkChannelTests(BotFrameworkFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         await Channel.WaitForDeliveriesAsync(conversationId, 1);
-        await WaitForIdleAsync();
+        await fixture.WaitForIdleAsync();
         var delivered = Channel.For(conversationId);
         var final = Assert.Single(delivered);
         Assert.Equal(ActivityTypes.Message, final.Activity.Type);
@@ -151,7 +151,7 @@ public sealed class BotFrameworkChannelTests(BotFrameworkFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         Assert.Single(await Channel.WaitForDeliveriesAsync(conversationId, 1));
-        await WaitForIdleAsync();
+        await fixture.WaitForIdleAsync();
         await Task.Delay(300);
         Assert.Single(Channel.For(conversationId));
         Assert.Equal(attemptsBefore + 2, Channel.PostAttempts);
@@ -181,6 +181,7 @@ public sealed class BotFrameworkChannelTests(BotFrameworkFixture fixture) : ICla
             Id = "update-bot",
             ChannelId = "msteams",
             ServiceUrl = Channel.ServiceUrl,
+            From = new ChannelAccount { Id = "29:new-customer" },
             Recipient = new ChannelAccount { Id = BotFrameworkFixture.BotAccountId },
             Conversation = new ConversationAccount { Id = conversationId },
             MembersAdded = [new ChannelAccount { Id = BotFrameworkFixture.BotAccountId }],
@@ -206,7 +207,7 @@ public sealed class BotFrameworkChannelTests(BotFrameworkFixture fixture) : ICla
         var conversationId = BotFrameworkFixture.NewConversationId();
         (await FakeBotFrameworkChannel.PostAsync(fixture.Host.BaseUrl, fixture.Message(conversationId, "hi"), fixture.ValidToken())).Dispose();
         await Channel.WaitForDeliveriesAsync(conversationId, 1);
-        await WaitForIdleAsync();
+        await fixture.WaitForIdleAsync();
 
         var conversations = fixture.Host.Services.GetRequiredService<ConversationService>();
         var record = (await fixture.FindStoredAsync(conversationId))!;
@@ -264,15 +265,5 @@ public sealed class BotFrameworkChannelTests(BotFrameworkFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.BadRequest, noConversation.StatusCode);
         var body = await noConversation.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("MissingProperty", body!["error"]!["code"]!.GetValue<string>());
-    }
-
-    private async Task WaitForIdleAsync()
-    {
-        var scheduler = fixture.Host.Services.GetRequiredService<TurnScheduler>();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!scheduler.IsIdle && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
     }
 }

@@ -29,6 +29,7 @@ public sealed class FakeBotFrameworkChannel : IAsyncDisposable
     public const string Issuer = "https://api.botframework.test";
     public const string AccessToken = "fake-channel-access-token";
     private readonly RSA _rsa = RSA.Create(2048);
+    private readonly RSA _webChatRsa = RSA.Create(2048);
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ChannelDelivery> _deliveries = new();
     private int _tokenRequests;
@@ -40,13 +41,21 @@ public sealed class FakeBotFrameworkChannel : IAsyncDisposable
         _app = app;
         BaseUrl = baseUrl;
         SigningKey = new RsaSecurityKey(_rsa) { KeyId = "fake-channel-key" };
+        WebChatSigningKey = new RsaSecurityKey(_webChatRsa) { KeyId = "fake-webchat-key" };
     }
+
+    /// <summary>The channels <see cref="SigningKey"/> is endorsed for in the published key set.</summary>
+    public static readonly string[] Endorsements = ["msteams", "slack", "emulator", "webchat"];
 
     public string BaseUrl { get; }
     public string MetadataUrl => BaseUrl + "/.well-known/openidconfiguration";
     public string TokenEndpoint => BaseUrl + "/oauth2/token";
-    public string ServiceUrl => BaseUrl + "/channel/";
+    public string ServiceUrl => ServiceUrlNamed("channel");
+    /// <summary>Another serviceUrl of this channel (channels move conversations between them).</summary>
+    public string ServiceUrlNamed(string name) => $"{BaseUrl}/{name}/";
     public RsaSecurityKey SigningKey { get; }
+    /// <summary>A published key endorsed for <c>webchat</c> only.</summary>
+    public RsaSecurityKey WebChatSigningKey { get; }
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
     public int PostAttempts => Volatile.Read(ref _postAttempts);
     public IReadOnlyList<ChannelDelivery> Deliveries => [.. _deliveries];
@@ -76,7 +85,7 @@ public sealed class FakeBotFrameworkChannel : IAsyncDisposable
                 ? Results.Json(new JsonObject { ["token_type"] = "Bearer", ["expires_in"] = 3600, ["access_token"] = AccessToken })
                 : Results.Json(new JsonObject { ["error"] = "invalid_client" }, statusCode: 401);
         });
-        app.MapPost("/channel/v3/conversations/{conversationId}/activities/{replyToId?}", async (HttpContext http) =>
+        app.MapPost("/{serviceUrl}/v3/conversations/{conversationId}/activities/{replyToId?}", async (HttpContext http) =>
         {
             Interlocked.Increment(ref channel!._postAttempts);
             if (Interlocked.Decrement(ref channel._refuseNext) >= 0)
@@ -98,19 +107,28 @@ public sealed class FakeBotFrameworkChannel : IAsyncDisposable
 
     private IResult Jwks()
     {
-        var key = _rsa.ExportParameters(false);
         return Results.Json(new JsonObject
         {
-            ["keys"] = new JsonArray(new JsonObject
-            {
-                ["kty"] = "RSA",
-                ["use"] = "sig",
-                ["alg"] = "RS256",
-                ["kid"] = SigningKey.KeyId,
-                ["n"] = Base64UrlEncoder.Encode(key.Modulus),
-                ["e"] = Base64UrlEncoder.Encode(key.Exponent),
-            }),
+            ["keys"] = new JsonArray(
+                Jwk(_rsa, SigningKey.KeyId, Endorsements),
+                Jwk(_webChatRsa, WebChatSigningKey.KeyId, ["webchat"])),
         });
+    }
+
+    /// <summary>A key as Bot Framework publishes it: a JWK plus the channels it may sign for.</summary>
+    private static JsonObject Jwk(RSA rsa, string keyId, string[] endorsements)
+    {
+        var key = rsa.ExportParameters(false);
+        return new JsonObject
+        {
+            ["kty"] = "RSA",
+            ["use"] = "sig",
+            ["alg"] = "RS256",
+            ["kid"] = keyId,
+            ["n"] = Base64UrlEncoder.Encode(key.Modulus),
+            ["e"] = Base64UrlEncoder.Encode(key.Exponent),
+            ["endorsements"] = new JsonArray([.. endorsements.Select(e => (JsonNode)e)]),
+        };
     }
 
     /// <summary>A token as the channel sends it to the bot; every part can be made wrong for the refusal tests.</summary>
@@ -146,6 +164,23 @@ public sealed class FakeBotFrameworkChannel : IAsyncDisposable
         return response;
     }
 
+    /// <summary>Posts any body (broken JSON too) to the bot's /api/messages with a token.</summary>
+    public static async Task<HttpResponseMessage> PostRawAsync(string botUrl, string body, string? token)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, botUrl.TrimEnd('/') + "/api/messages")
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        var response = await http.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
     /// <summary>Waits for deliveries to a conversation until <paramref name="count"/> have arrived.</summary>
     public async Task<IReadOnlyList<ChannelDelivery>> WaitForDeliveriesAsync(string conversationId, int count, TimeSpan? timeout = null)
     {
@@ -169,5 +204,6 @@ public sealed class FakeBotFrameworkChannel : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _rsa.Dispose();
+        _webChatRsa.Dispose();
     }
 }

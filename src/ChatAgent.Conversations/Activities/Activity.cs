@@ -72,6 +72,9 @@ public static class ActivityTypes
     public const string ConversationUpdate = "conversationUpdate";
     public const string Event = "event";
     public const string EndOfConversation = "endOfConversation";
+    public const string Invoke = "invoke";
+    public const string MessageReaction = "messageReaction";
+    public const string InstallationUpdate = "installationUpdate";
 }
 
 /// <summary>Roles on <see cref="ChannelAccount.Role"/>.</summary>

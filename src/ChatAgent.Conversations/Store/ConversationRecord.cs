@@ -7,7 +7,10 @@ public enum ConversationStatus
     Active,
     /// <summary>Handed to a human: the bot stays silent until an agent hands it back.</summary>
     Escalated,
-    /// <summary>Closed: nothing more is accepted.</summary>
+    /// <summary>
+    /// Closed. Direct Line refuses further activities (404; its client starts a new conversation). A Bot Framework
+    /// channel owns its conversation id for good (a Teams chat persists), so its customer's next message reopens it.
+    /// </summary>
     Ended,
 }
 

@@ -162,6 +162,14 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, status).SetProperty(c => c.UpdatedAt, now), ct);
     }, ct);
 
+    /// <summary>Records where a Bot Framework channel now wants replies posted (channels move a conversation to another serviceUrl).</summary>
+    public Task SetServiceUrlAsync(string conversationId, string serviceUrl, CancellationToken ct) => WriteAsync(async () =>
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Conversations.Where(c => c.Id == conversationId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ServiceUrl, serviceUrl), ct);
+    }, ct);
+
     /// <summary>Direct Line's id shape: the conversation id, a bar, and the zero-padded sequence number.</summary>
     public static string FormatActivityId(string conversationId, long sequence) => $"{conversationId}|{sequence:D7}";
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
@@ -8,7 +9,20 @@ using Microsoft.IdentityModel.Tokens;
 namespace ChatAgent.Host.Channels.BotFramework;
 
 /// <summary>The caller of <c>/api/messages</c> once its token checked out (or, without an app id, once it proved to be local).</summary>
-public sealed record BotFrameworkCaller(string? ServiceUrlClaim);
+/// <param name="ServiceUrlClaim">The <c>serviceurl</c> claim the channel signed, if any.</param>
+/// <param name="Endorsements">
+/// The channels the token's signing key is endorsed for (the key's <c>endorsements</c> in the published key set);
+/// null when the key lists none, which Bot Framework reads as unrestricted.
+/// </param>
+public sealed record BotFrameworkCaller(string? ServiceUrlClaim, IReadOnlyList<string>? Endorsements = null)
+{
+    /// <summary>
+    /// Bot Framework's endorsement rule: a key that lists endorsements may only sign activities of those channels,
+    /// so a key issued for one channel (say, Web Chat) cannot vouch for a message claiming to come from Teams.
+    /// </summary>
+    public bool IsEndorsedFor(string channelId) =>
+        Endorsements is null || Endorsements.Contains(channelId, StringComparer.OrdinalIgnoreCase);
+}
 
 /// <summary>
 /// Checks the <c>Authorization: Bearer</c> JWT a Bot Framework channel sends: signed by a key from the channel's
@@ -74,7 +88,8 @@ public sealed class BotFrameworkAuthenticator
             _metadata.RequestRefresh();
             try
             {
-                result = await _handler.ValidateTokenAsync(token, Parameters(await _metadata.GetConfigurationAsync(ct)));
+                configuration = await _metadata.GetConfigurationAsync(ct);
+                result = await _handler.ValidateTokenAsync(token, Parameters(configuration));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -88,7 +103,26 @@ public sealed class BotFrameworkAuthenticator
         }
 
         var serviceUrl = result.Claims.TryGetValue("serviceurl", out var claim) ? claim as string : null;
-        return (new BotFrameworkCaller(serviceUrl), null);
+        var keyId = (result.SecurityToken as JsonWebToken)?.Kid;
+        var key = configuration.JsonWebKeySet?.Keys.FirstOrDefault(k => k.Kid == keyId);
+        return (new BotFrameworkCaller(serviceUrl, Endorsements(key)), null);
+    }
+
+    /// <summary>The key's <c>endorsements</c> member (not part of JWK, so IdentityModel keeps it as additional data).</summary>
+    private static IReadOnlyList<string>? Endorsements(JsonWebKey? key)
+    {
+        if (key is null || !key.AdditionalData.TryGetValue("endorsements", out var value) || value is null)
+        {
+            return null;
+        }
+        return value switch
+        {
+            JsonElement { ValueKind: JsonValueKind.Array } array => array.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList(),
+            string single => [single],
+            System.Collections.IEnumerable items => items.Cast<object?>().Select(i => i?.ToString()).OfType<string>().ToList(),
+            // An endorsements member of an unexpected shape endorses nothing: refusing is the safe reading.
+            _ => [],
+        };
     }
 
     private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => new()

@@ -29,14 +29,28 @@ public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, Conver
         return new ExpectedReplies(id, replies, () => _expecting.TryRemove(id, out _));
     }
 
+    /// <summary>
+    /// What a channel is shown. Everything else the bot stores — above all the orchestrator's <c>event</c> records of
+    /// tool calls and hand-overs, which hold order details — stays in the shop's transcript and never leaves the machine.
+    /// </summary>
+    private static readonly HashSet<string> DeliveredTypes = new(StringComparer.Ordinal) { ActivityTypes.Message, ActivityTypes.Typing, ActivityTypes.EndOfConversation };
+
     public async Task DeliverAsync(ConversationRecord conversation, Activity activity, CancellationToken cancellationToken)
     {
-        var (source, reference) = await FindReferenceAsync(conversation, activity.ReplyToId, cancellationToken);
+        if (activity.Type is null || !DeliveredTypes.Contains(activity.Type))
+        {
+            return;
+        }
+        // The caller's record may be as old as the turn; channels move conversations to another serviceUrl meanwhile,
+        // and the newest one an authenticated activity brought is where the channel now listens.
+        var current = await store.FindConversationAsync(conversation.Id, cancellationToken) ?? conversation;
+        var (source, reference) = await FindReferenceAsync(current, activity.ReplyToId, cancellationToken);
         if (reference is null)
         {
             logger.LogWarning("Conversation {ConversationId} has no Bot Framework reference; activity {ActivityId} is stored but not delivered", conversation.Id, activity.Id);
             return;
         }
+        reference = reference with { ServiceUrl = current.ServiceUrl ?? reference.ServiceUrl };
 
         var wire = activity.Clone();
         wire.Properties?.Remove(BotFrameworkReference.PropertyName);
@@ -82,7 +96,7 @@ public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, Conver
         }
     }
 
-    /// <summary>The stored activity being replied to (or, for a proactive message, the conversation's first one from the channel) and its reference.</summary>
+    /// <summary>The stored activity being replied to (or, for a proactive message, the channel's newest one) and its reference.</summary>
     private async Task<(Activity? Source, BotFrameworkReference? Reference)> FindReferenceAsync(ConversationRecord conversation, string? replyToId, CancellationToken ct)
     {
         var prefix = conversation.Id + "|";
@@ -95,11 +109,18 @@ public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, Conver
                 return (replied[0].Activity, reference);
             }
         }
-        foreach (var stored in await store.GetActivitiesAsync(conversation.Id, 0, 50, ct))
+        // Newest first: the channel's latest activity carries its current view of the conversation and the accounts.
+        const int page = 50;
+        for (var end = conversation.LastSequence; end > 0; end -= page)
         {
-            if (BotFrameworkReference.Read(stored.Activity) is { } reference)
+            var after = Math.Max(0, end - page);
+            var batch = await store.GetActivitiesAsync(conversation.Id, after, (int)(end - after), ct);
+            for (var i = batch.Count - 1; i >= 0; i--)
             {
-                return (stored.Activity, reference with { ExpectRepliesId = null });
+                if (BotFrameworkReference.Read(batch[i].Activity) is { } reference)
+                {
+                    return (batch[i].Activity, reference with { ExpectRepliesId = null });
+                }
             }
         }
         return (null, null);

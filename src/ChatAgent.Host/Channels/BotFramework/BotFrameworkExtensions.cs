@@ -32,6 +32,8 @@ public static class BotFrameworkExtensions
         services.AddSingleton<BotFrameworkAuthenticator>();
         services.AddSingleton<BotFrameworkTokens>();
         services.AddSingleton<BotFrameworkConnector>();
+        services.AddSingleton<BotFrameworkRateLimiter>();
+        services.AddSingleton<IBotFrameworkInvokeHandler, HealthCheckInvokeHandler>();
         services.AddSingleton<IOutboundChannel>(sp => sp.GetRequiredService<BotFrameworkConnector>());
         services.AddTransient<BotFrameworkTokenHandler>();
 

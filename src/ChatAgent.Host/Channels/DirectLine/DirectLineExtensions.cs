@@ -35,23 +35,33 @@ public static class DirectLineExtensions
         {
             limiter.AddPolicy(DirectLineApi.ActivitiesRateLimitPolicy, http => RateLimitPartition.GetTokenBucketLimiter(
                 http.Request.RouteValues["conversationId"]?.ToString() ?? string.Empty,
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, perMinute),
-                    TokensPerPeriod = 1,
-                    ReplenishmentPeriod = TimeSpan.FromMinutes(1.0 / Math.Max(1, perMinute)),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
+                _ => MessageRateLimit(perMinute)));
             limiter.OnRejected = async (context, ct) =>
             {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                var retryAfter = RetryAfterSeconds(context.Lease);
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
                 await context.HttpContext.Response.WriteAsJsonAsync(
-                    new DirectLineError(new DirectLineErrorDetail("TooManyRequests", $"Too many messages; retry after {Math.Ceiling(retryAfter.TotalSeconds)} s.")), ct);
+                    new DirectLineError(new DirectLineErrorDetail("TooManyRequests", $"Too many messages; retry after {retryAfter} s.")), ct);
             };
         });
         return services;
     }
+
+    /// <summary>
+    /// The per-conversation message budget (<c>DirectLine:MessagesPerMinute</c>, a token bucket that allows a burst of
+    /// that size); every channel that accepts customer messages limits them with this one shape.
+    /// </summary>
+    public static TokenBucketRateLimiterOptions MessageRateLimit(int messagesPerMinute) => new()
+    {
+        TokenLimit = Math.Max(1, messagesPerMinute),
+        TokensPerPeriod = 1,
+        ReplenishmentPeriod = TimeSpan.FromMinutes(1.0 / Math.Max(1, messagesPerMinute)),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    /// <summary>The whole seconds a refused caller should wait (the <c>Retry-After</c> value), at least 1.</summary>
+    public static int RetryAfterSeconds(RateLimitLease refused) =>
+        Math.Max(1, (int)Math.Ceiling((refused.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1)).TotalSeconds));
 }
