@@ -47,6 +47,13 @@ public static class OrchestrationServiceCollectionExtensions
         services.TryAddSingleton<HandoffService>();
         services.TryAddSingleton<ModelTurnRunner>();
         services.TryAddSingleton<IntentEngine>();
+        // Tool calls (arguments and results), handoff summaries and the flow state are for agents and the bot only.
+        services.Configure<CustomerViewOptions>(o =>
+        {
+            o.InternalEventNames.Add(TranscriptEvents.Tool);
+            o.InternalEventNames.Add(TranscriptEvents.Handoff);
+            o.InternalChannelDataKeys.Add(TranscriptEvents.StateKey);
+        });
         // The orchestrator replaces only the placeholder: a bot a host or test registered on purpose keeps its place,
         // and Orchestrator:Enabled=false keeps the placeholder (transport tests that expect its echo).
         var explicitBot = services.Any(d => d.ServiceType == typeof(IBot) && d.ImplementationType != typeof(SimpleBot));

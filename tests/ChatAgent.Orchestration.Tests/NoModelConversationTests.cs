@@ -40,6 +40,53 @@ public sealed class NoModelConversationTests(NoModelHost fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_customer_receives_neither_tool_calls_nor_handoff_summaries_nor_the_bots_flow_state()
+    {
+        var customer = await ShopData.CustomerWithOrderAsync(Host, OrderStatus.Pending, skip: 7);
+        await using var chat = await Chat.StartAsync(Host);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        await socket.ConnectAsync(chat.StreamUrl, TestContext.Current.CancellationToken);
+        var frames = new List<JsonObject>();
+        var reading = Task.Run(async () =>
+        {
+            var buffer = new byte[1 << 20];
+            while (socket.State == System.Net.WebSockets.WebSocketState.Open)
+            {
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) break;
+                if (result.Count > 0) lock (frames) frames.Add(JsonNode.Parse(buffer.AsSpan(0, result.Count))!.AsObject());
+            }
+        });
+
+        await chat.AskAsync($"where is my order {customer.OrderId}?");
+        var answer = await chat.AskAsync($"it's {customer.Email}");
+        await chat.AskAsync("I want to speak to a human");
+
+        // The transcript keeps everything for agents and the bot ...
+        var stored = await chat.ActivitiesAsync();
+        Assert.Contains(stored, a => a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Tool);
+        Assert.Contains(stored, a => a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Handoff);
+        Assert.Contains(stored, a => a.ChannelData?[TranscriptEvents.StateKey] is not null);
+
+        // ... the customer's client, by polling and on the stream, gets none of it, and the watermark still reaches the end.
+        var polled = await chat.CustomerActivitiesAsync();
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        await reading.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        List<JsonObject> streamed;
+        lock (frames) streamed = [.. frames.SelectMany(f => f["activities"]!.AsArray().Select(a => a!.AsObject()))];
+        foreach (var (label, seen) in new[] { ("polled", polled.Select(a => JsonNode.Parse(ActivityJson.Serialize(a))!.AsObject()).ToList()), ("streamed", streamed) })
+        {
+            Assert.DoesNotContain(seen, a => a["type"]?.GetValue<string>() == ActivityTypes.Event
+                && a["name"]?.GetValue<string>() is TranscriptEvents.Tool or TranscriptEvents.Handoff);
+            Assert.DoesNotContain(seen, a => a["channelData"]?[TranscriptEvents.StateKey] is not null);
+            Assert.Contains(seen, a => a["text"]?.GetValue<string>() == answer.Text);
+            Assert.True(seen.Count < stored.Count, $"{label}: {seen.Count} of {stored.Count}");
+        }
+        lock (frames) Assert.Equal(stored.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), frames.Last(f => f["watermark"] is not null)["watermark"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_pending_order_is_cancelled_only_after_the_customer_explicitly_confirms()
     {
         var customer = await ShopData.CustomerWithOrderAsync(Host, OrderStatus.Pending, skip: 1);

@@ -30,8 +30,11 @@ internal sealed class Chat(ChatAgentTestHost host, HttpClient http, string conve
         var start = await http.PostAsync("/v3/directline/conversations", null);
         start.EnsureSuccessStatusCode();
         var body = (await start.Content.ReadFromJsonAsync<JsonObject>())!;
-        return new Chat(host, http, body["conversationId"]!.GetValue<string>());
+        return new Chat(host, http, body["conversationId"]!.GetValue<string>()) { StreamUrl = new Uri(body["streamUrl"]!.GetValue<string>()) };
     }
+
+    /// <summary>The conversation's Direct Line WebSocket (the token rides in its query).</summary>
+    public Uri StreamUrl { get; private init; } = null!;
 
     public async Task<string> SendAsync(string text)
     {
@@ -72,7 +75,12 @@ internal sealed class Chat(ChatAgentTestHost host, HttpClient http, string conve
         throw new TimeoutException($"No answer to {activityId}.");
     }
 
-    public async Task<List<Activity>> ActivitiesAsync()
+    /// <summary>The whole stored transcript, internal events and flow state included (what agents and the bot see).</summary>
+    public async Task<List<Activity>> ActivitiesAsync() =>
+        [.. (await host.Services.GetRequiredService<ConversationStore>().GetActivitiesAsync(ConversationId, 0, 10_000, CancellationToken.None)).Select(s => s.Activity)];
+
+    /// <summary>What the customer's Direct Line client receives.</summary>
+    public async Task<List<Activity>> CustomerActivitiesAsync()
     {
         var response = await http.GetAsync($"/v3/directline/conversations/{ConversationId}/activities");
         response.EnsureSuccessStatusCode();

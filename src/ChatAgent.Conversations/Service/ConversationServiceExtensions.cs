@@ -16,6 +16,8 @@ public static class ConversationServiceExtensions
         services.AddOptions<ConversationOptions>().Bind(configuration.GetSection(ConversationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddConversationStore(configuration, contentRoot);
         services.AddSingleton<ConversationFeed>();
+        services.AddOptions<CustomerViewOptions>();
+        services.AddSingleton<CustomerView>();
         services.AddSingleton<ConversationService>();
         services.AddSingleton<TurnScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<TurnScheduler>());

@@ -14,7 +14,7 @@ namespace ChatAgent.Host.Channels.BotFramework;
 /// request that is waiting for them. Livestreaming chunks never get here (they are transient), so these channels
 /// get the final message only.
 /// </summary>
-public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, ConversationStore store, ILogger<BotFrameworkConnector> logger) : IOutboundChannel
+public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, ConversationStore store, CustomerView view, ILogger<BotFrameworkConnector> logger) : IOutboundChannel
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Activity>> _expecting = new();
 
@@ -37,7 +37,7 @@ public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, Conver
 
     public async Task DeliverAsync(ConversationRecord conversation, Activity activity, CancellationToken cancellationToken)
     {
-        if (activity.Type is null || !DeliveredTypes.Contains(activity.Type))
+        if (activity.Type is null || !DeliveredTypes.Contains(activity.Type) || view.Present(activity) is not { } visible)
         {
             return;
         }
@@ -52,7 +52,7 @@ public sealed class BotFrameworkConnector(IHttpClientFactory httpClients, Conver
         }
         reference = reference with { ServiceUrl = current.ServiceUrl ?? reference.ServiceUrl };
 
-        var wire = activity.Clone();
+        var wire = visible == activity ? activity.Clone() : visible;
         wire.Properties?.Remove(BotFrameworkReference.PropertyName);
         wire.ChannelId = conversation.ChannelId;
         wire.ServiceUrl = reference.ServiceUrl;

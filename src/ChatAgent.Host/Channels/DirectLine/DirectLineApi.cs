@@ -237,7 +237,7 @@ public static class DirectLineApi
         return Results.Ok(new ResourceResponse(stored.Id!));
     }
 
-    private static async Task<IResult> GetActivitiesAsync(HttpContext http, string conversationId, string? watermark, DirectLineTokens tokens, ConversationService conversations, ConversationStore store)
+    private static async Task<IResult> GetActivitiesAsync(HttpContext http, string conversationId, string? watermark, DirectLineTokens tokens, ConversationService conversations, ConversationStore store, CustomerView view)
     {
         var (caller, error) = await DirectLineCaller.AuthenticateAsync(http, tokens);
         if (error is not null)
@@ -256,7 +256,7 @@ public static class DirectLineApi
 
         var stored = await store.GetActivitiesAsync(conversation!.Id, after ?? 0, MaxActivitiesPerRead, http.RequestAborted);
         var newWatermark = stored.Count > 0 ? stored[^1].Sequence : after ?? 0;
-        return Results.Ok(new ActivitySet([.. stored.Select(s => s.Activity)], newWatermark.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return Results.Ok(new ActivitySet(view.Present(stored.Select(s => s.Activity)), newWatermark.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Reads the body up to the limit; more is 413 without reading the rest into memory.</summary>

@@ -17,7 +17,7 @@ namespace ChatAgent.Host.Channels.DirectLine;
 internal static class DirectLineStream
 {
     public static async Task<IResult> AcceptAsync(HttpContext http, string conversationId, string? watermark,
-        DirectLineTokens tokens, ConversationService conversations, ConversationStore store, ConversationFeed feed,
+        DirectLineTokens tokens, ConversationService conversations, ConversationStore store, ConversationFeed feed, CustomerView view,
         IOptions<DirectLineOptions> options, ILoggerFactory loggers)
     {
         var (caller, error) = await DirectLineCaller.AuthenticateAsync(http, tokens, allowQueryToken: true);
@@ -46,7 +46,7 @@ internal static class DirectLineStream
         var logger = loggers.CreateLogger(typeof(DirectLineStream));
         try
         {
-            await RunAsync(socket, subscription, after, caller.Grant?.ExpiresAt, store, options.Value, http.RequestAborted);
+            await RunAsync(socket, subscription, after, caller.Grant?.ExpiresAt, store, view, options.Value, http.RequestAborted);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -56,7 +56,7 @@ internal static class DirectLineStream
     }
 
     private static async Task RunAsync(WebSocket socket, FeedSubscription subscription, long sent, DateTimeOffset? tokenExpires,
-        ConversationStore store, DirectLineOptions options, CancellationToken aborted)
+        ConversationStore store, CustomerView view, DirectLineOptions options, CancellationToken aborted)
     {
         var conversationId = subscription.ConversationId;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -67,7 +67,7 @@ internal static class DirectLineStream
         }
         var receiving = ReceiveUntilClosedAsync(socket, stop);
 
-        sent = await SendStoredAsync(socket, store, conversationId, sent, stop.Token);
+        sent = await SendStoredAsync(socket, store, view, conversationId, sent, stop.Token);
         var keepAlive = TimeSpan.FromSeconds(options.KeepAliveSeconds);
         var catchUp = TimeSpan.FromSeconds(options.StreamCatchUpSeconds);
         var lastFrame = DateTime.UtcNow;
@@ -90,18 +90,26 @@ internal static class DirectLineStream
 
             while (subscription.Reader.TryRead(out var item))
             {
+                var visible = view.Present(item.Activity);
                 if (item.Sequence is null)
                 {
-                    await SendFrameAsync(socket, [item.Activity], sent, stop.Token);
+                    if (visible is not null)
+                    {
+                        await SendFrameAsync(socket, [visible], sent, stop.Token);
+                    }
                 }
                 else if (item.Sequence == sent + 1)
                 {
-                    await SendFrameAsync(socket, [item.Activity], item.Sequence.Value, stop.Token);
+                    // An internal activity is not sent, but the watermark moves past it.
+                    if (visible is not null)
+                    {
+                        await SendFrameAsync(socket, [visible], item.Sequence.Value, stop.Token);
+                    }
                     sent = item.Sequence.Value;
                 }
                 else if (item.Sequence > sent)
                 {
-                    sent = await SendStoredAsync(socket, store, conversationId, sent, stop.Token);
+                    sent = await SendStoredAsync(socket, store, view, conversationId, sent, stop.Token);
                 }
                 lastFrame = DateTime.UtcNow;
             }
@@ -111,7 +119,7 @@ internal static class DirectLineStream
             {
                 lastCatchUp = now;
                 var before = sent;
-                sent = await SendStoredAsync(socket, store, conversationId, sent, stop.Token);
+                sent = await SendStoredAsync(socket, store, view, conversationId, sent, stop.Token);
                 if (sent != before)
                 {
                     lastFrame = now;
@@ -139,7 +147,7 @@ internal static class DirectLineStream
         }
     }
 
-    private static async Task<long> SendStoredAsync(WebSocket socket, ConversationStore store, string conversationId, long sent, CancellationToken ct)
+    private static async Task<long> SendStoredAsync(WebSocket socket, ConversationStore store, CustomerView view, string conversationId, long sent, CancellationToken ct)
     {
         while (true)
         {
@@ -149,7 +157,11 @@ internal static class DirectLineStream
                 return sent;
             }
             sent = batch[^1].Sequence;
-            await SendFrameAsync(socket, [.. batch.Select(b => b.Activity)], sent, ct);
+            var visible = view.Present(batch.Select(b => b.Activity));
+            if (visible.Count > 0)
+            {
+                await SendFrameAsync(socket, visible, sent, ct);
+            }
         }
     }
 
