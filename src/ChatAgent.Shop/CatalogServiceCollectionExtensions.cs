@@ -78,7 +78,7 @@ public sealed class CatalogInitializer(CatalogIndexDbContextFactory indexFactory
 /// Migrates the index when the host starts, then indexes in the background: the host answers at once (searches
 /// see the products indexed so far), and a host that never searches pays nothing but the model load.
 /// </summary>
-internal sealed class CatalogInitializerHostedService(CatalogInitializer initializer, ILogger<CatalogInitializerHostedService> logger) : IHostedService
+internal sealed class CatalogInitializerHostedService(CatalogInitializer initializer, ILogger<CatalogInitializerHostedService> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _indexing = Task.CompletedTask;
@@ -106,6 +106,8 @@ internal sealed class CatalogInitializerHostedService(CatalogInitializer initial
     {
         await _stopping.CancelAsync();
         await _indexing.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stopping.Dispose();
     }
+
+    // Disposed with the container, not in StopAsync: a host may be stopped more than once.
+    public void Dispose() => _stopping.Dispose();
 }

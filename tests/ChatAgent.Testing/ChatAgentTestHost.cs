@@ -73,6 +73,9 @@ public sealed class ChatAgentTestHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Stops the host as a shutdown does (services stay readable until <see cref="DisposeAsync"/>).</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

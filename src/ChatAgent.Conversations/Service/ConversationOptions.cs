@@ -26,4 +26,11 @@ public sealed class ConversationOptions
     /// <summary>Livestreamed text is pushed at most this often (milliseconds).</summary>
     [Range(0, 5000)]
     public int StreamIntervalMilliseconds { get; set; } = 50;
+
+    /// <summary>
+    /// On shutdown, turns already running get this long to finish (their answers are stored and delivered); after it
+    /// they are cancelled and their messages answered after the restart. Messages arriving meanwhile wait for the restart.
+    /// </summary>
+    [Range(0, 3600)]
+    public int ShutdownDrainSeconds { get; set; } = 10;
 }

@@ -21,12 +21,19 @@ public sealed class TurnScheduler(
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Drain> _draining = [];
     private readonly SemaphoreSlim _parallel = new(options.Value.MaxParallelTurns);
-    private CancellationToken _stopping = CancellationToken.None;
+    // Cancelled only when the shutdown drain is over (or the host stops hard), not when stopping begins.
+    private readonly CancellationTokenSource _stoppingSource = new();
+    private volatile bool _shuttingDown;
 
     /// <summary>Makes sure the conversation's pending messages get answered.</summary>
     public void Schedule(string conversationId)
     {
         Drain drain;
+        if (_shuttingDown)
+        {
+            // Stored and flagged pending: answered after the restart.
+            return;
+        }
         lock (_gate)
         {
             if (_draining.TryGetValue(conversationId, out var running))
@@ -48,7 +55,6 @@ public sealed class TurnScheduler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _stopping = stoppingToken;
         try
         {
             foreach (var conversationId in await store.GetConversationsWithPendingTurnsAsync(stoppingToken))
@@ -67,7 +73,7 @@ public sealed class TurnScheduler(
     {
         try
         {
-            await _parallel.WaitAsync(_stopping);
+            await _parallel.WaitAsync(_stoppingSource.Token);
         }
         catch (OperationCanceledException)
         {
@@ -80,8 +86,14 @@ public sealed class TurnScheduler(
             while (true)
             {
                 lock (_gate) { drain.Again = false; }
-                foreach (var pending in await store.GetPendingTurnsAsync(conversationId, _stopping))
+                foreach (var pending in await store.GetPendingTurnsAsync(conversationId, _stoppingSource.Token))
                 {
+                    if (_shuttingDown)
+                    {
+                        // Only turns already running finish during the drain.
+                        Forget(conversationId);
+                        return;
+                    }
                     if (!await RunTurnAsync(conversationId, pending))
                     {
                         return;
@@ -97,11 +109,11 @@ public sealed class TurnScheduler(
                 }
             }
         }
-        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        catch (Exception ex) when (!_stoppingSource.Token.IsCancellationRequested)
         {
             logger.LogError(ex, "Turns of conversation {ConversationId} failed; retrying shortly", conversationId);
             Forget(conversationId);
-            _ = Task.Delay(TimeSpan.FromSeconds(5), _stopping).ContinueWith(_ => Schedule(conversationId), TaskContinuationOptions.OnlyOnRanToCompletion);
+            _ = Task.Delay(TimeSpan.FromSeconds(5), _stoppingSource.Token).ContinueWith(_ => Schedule(conversationId), TaskContinuationOptions.OnlyOnRanToCompletion);
         }
         catch (OperationCanceledException)
         {
@@ -116,7 +128,7 @@ public sealed class TurnScheduler(
     /// <returns>False when the host is stopping (the message stays pending and resumes after the restart).</returns>
     private async Task<bool> RunTurnAsync(string conversationId, StoredActivity pending)
     {
-        var conversation = await store.FindConversationAsync(conversationId, _stopping);
+        var conversation = await store.FindConversationAsync(conversationId, _stoppingSource.Token);
         if (conversation is null)
         {
             return true;
@@ -126,13 +138,13 @@ public sealed class TurnScheduler(
         if (conversation.Status == ConversationStatus.Active)
         {
             var turn = new TurnContext(conversations, conversation, pending.Activity, options.Value);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stoppingSource.Token);
             timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.TurnTimeoutSeconds));
             try
             {
                 await services.GetRequiredService<IBot>().OnTurnAsync(turn, timeout.Token);
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (_stoppingSource.Token.IsCancellationRequested)
             {
                 Forget(conversationId);
                 return false;
@@ -146,11 +158,44 @@ public sealed class TurnScheduler(
                     Text = "Sorry, something went wrong on our side while answering. Please try again, or ask for a person and we will hand you over.",
                     ReplyToId = pending.Activity.Id,
                     Recipient = pending.Activity.From,
-                }, _stopping);
+                }, _stoppingSource.Token);
             }
         }
-        await store.CompleteTurnAsync(conversationId, pending.Sequence, _stopping);
+        await store.CompleteTurnAsync(conversationId, pending.Sequence, _stoppingSource.Token);
         return true;
+    }
+
+    /// <summary>
+    /// Lets running turns finish (up to <see cref="ConversationOptions.ShutdownDrainSeconds"/>) before they are
+    /// cancelled; a cancelled turn's message stays pending and is answered after the restart.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _shuttingDown = true;
+        var deadline = DateTime.UtcNow.AddSeconds(options.Value.ShutdownDrainSeconds);
+        try
+        {
+            while (!IsIdle && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's own shutdown timeout ran out first.
+        }
+        if (!IsIdle)
+        {
+            logger.LogWarning("Shutting down with turns still running; their messages are answered after the restart");
+        }
+        await _stoppingSource.CancelAsync();
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _stoppingSource.Dispose();
+        base.Dispose();
     }
 
     private void Forget(string conversationId)
