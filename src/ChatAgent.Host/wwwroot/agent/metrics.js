@@ -92,7 +92,7 @@
     rows.forEach((r, i) => {
       const y = 4 + i * rowHeight;
       const name = svg('text', { class: 'label', x: labelWidth - 6, y: y + barHeight - 2, 'text-anchor': 'end' },
-        r.label.length > 34 ? r.label.slice(0, 33) + '…' : r.label);
+        r.label.length > 30 ? r.label.slice(0, 29) + '…' : r.label);
       name.append(svg('title', {}, r.label));
       chart.append(name);
       r.values.forEach((v, j) => {
