@@ -39,8 +39,11 @@ public sealed class ModelOptions
     /// <summary>GPU used for the model when several are present.</summary>
     [Range(0, 64)] public int MainGpu { get; set; }
 
-    /// <summary>Use flash attention (mostly a GPU speed-up).</summary>
-    public bool FlashAttention { get; set; }
+    /// <summary>
+    /// Flash attention: null (the default) lets llama.cpp decide per backend (on where the backend supports it, CPU
+    /// included); true forces it on, false off.
+    /// </summary>
+    public bool? FlashAttention { get; set; }
 
     /// <summary>Conversations decoded together in one batch.</summary>
     [Range(1, 64)] public int MaxConcurrent { get; set; } = 4;

@@ -42,4 +42,13 @@ public sealed class OrchestratorOptions
     /// answer from memory); later steps are free. Off by default.
     /// </summary>
     public bool RequireToolCallFirst { get; set; }
+
+    /// <summary>
+    /// When the model is busy (the local engine's slots and queue are full, or an endpoint answers 429/503), the turn
+    /// is tried again this many times, <see cref="BusyRetrySeconds"/> apart, before the customer is told to try again.
+    /// </summary>
+    [Range(0, 20)] public int BusyRetries { get; set; } = 2;
+
+    /// <summary>Seconds between tries when the model is busy.</summary>
+    [Range(0.0, 60.0)] public double BusyRetrySeconds { get; set; } = 2;
 }

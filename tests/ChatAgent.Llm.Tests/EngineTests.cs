@@ -1,3 +1,4 @@
+using ChatAgent.Llm.Chat;
 using ChatAgent.Llm.Engine;
 using ChatAgent.Llm.Hosting;
 using Microsoft.Extensions.AI;
@@ -48,6 +49,36 @@ public class EngineTests
         var expected = await cold.ChatClient.GetResponseAsync(edited, Greedy, ct);
         Assert.Equal(0, expected.Usage!.CachedInputTokenCount);
         Assert.Equal(expected.Text, rebuilt.Text);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_its_conversation_id_an_edited_conversation_reuses_its_own_cache_instead_of_starting_a_second_copy(bool hinted)
+    {
+        // The orchestrator changes the system prompt between turns (it adds the policy passages relevant to the new
+        // message), so the cached tokens are no longer a prefix of the next prompt.
+        using var model = LocalModel.Load(TestModels.Options());
+        var ct = TestContext.Current.CancellationToken;
+        ChatOptions Options() => hinted
+            ? new ChatOptions { Temperature = 0, MaxOutputTokens = 24, AdditionalProperties = new() { [LlamaChatClient.ConversationIdKey] = "conv-1" } }
+            : Greedy;
+        List<ChatMessage> Turn(string passage, params string[] turns)
+        {
+            var list = Conversation(turns);
+            list[0] = new ChatMessage(ChatRole.System, list[0].Text + " Policy: " + passage);
+            return list;
+        }
+
+        var first = await model.ChatClient.GetResponseAsync(Turn("returns within 30 days.", "Can I return shoes?"), Options(), ct);
+        Assert.Equal(1, model.Counters.CachedSequences);
+        var second = await model.ChatClient.GetResponseAsync(Turn("refunds take 5 days.", "Can I return shoes?", first.Text, "And the refund?"), Options(), ct);
+
+        // Both reuse the common prefix (the fixed part of the system prompt) ...
+        Assert.True(second.Usage!.CachedInputTokenCount > 20, $"cached {second.Usage.CachedInputTokenCount}");
+        // ... but only the hinted request does it in place; otherwise the stale copy stays until LRU eviction.
+        Assert.Equal(hinted ? 1 : 2, model.Counters.CachedSequences);
+        Assert.Equal(0, model.Counters.Evictions);
     }
 
     [Fact]

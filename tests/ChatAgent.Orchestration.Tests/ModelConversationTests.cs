@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using System.ComponentModel;
 using ChatAgent.Conversations.Activities;
 using ChatAgent.Conversations.Store;
+using ChatAgent.Llm.Chat;
+using ChatAgent.Llm.Engine;
 using ChatAgent.Orchestration.Guardrails;
 using ChatAgent.Orchestration.Handoff;
 using ChatAgent.Orchestration.Model;
@@ -57,12 +59,37 @@ public sealed class ScriptedModelHost : IAsyncLifetime
         .On("SCRIPT-ERRORS", c => c.Results.Count < 3
             ? Call(c.Tool("get_order_details"), new() { ["order_id"] = "#W0000000" })
             : Text("Sorry, I can't find it."))
-        .On("SCRIPT-HISTORY", c => Text($"You have sent {c.Messages.Count(m => m.Role == ChatRole.User)} messages."));
+        .On("SCRIPT-HISTORY", c => Text($"You have sent {c.Messages.Count(m => m.Role == ChatRole.User)} messages."))
+        .On("Script-ConversationId", c => Text($"Conversation {c.Options?.AdditionalProperties?.GetValueOrDefault(LlamaChatClient.ConversationIdKey)}."))
+        .On("SCRIPT-BUSY-ONCE", c =>
+        {
+            // Busy on the first try of each message, free on the next: the turn is tried again, the customer never sees it.
+            var key = c.LastUserText;
+            lock (BusyTries)
+            {
+                BusyTries[key] = BusyTries.GetValueOrDefault(key) + 1;
+                if (BusyTries[key] == 1)
+                {
+                    throw new ModelBusyException(4, 16);
+                }
+            }
+            return Text($"Answered after {BusyTries[key]} tries.");
+        })
+        .On("SCRIPT-BUSY-ALWAYS", c =>
+        {
+            lock (BusyTries)
+            {
+                BusyTries[c.LastUserText] = BusyTries.GetValueOrDefault(c.LastUserText) + 1;
+            }
+            throw new ModelBusyException(4, 16);
+        });
+
+    internal static Dictionary<string, int> BusyTries { get; } = [];
 
     public ChatAgentTestHost Host { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() => Host = await ChatAgentTestHost.StartAsync(
-        TestSettings.Base(("Plugins:Enabled:0", "orders"), ("Plugins:Enabled:1", "notes")),
+        TestSettings.Base(("Plugins:Enabled:0", "orders"), ("Plugins:Enabled:1", "notes"), ("Orchestrator:BusyRetries", "2"), ("Orchestrator:BusyRetrySeconds", "0.05")),
         services =>
         {
             services.AddShopPlugins(typeof(NotesPlugin).Assembly);
@@ -158,5 +185,45 @@ public sealed class ModelConversationTests(ScriptedModelHost fixture) : IClassFi
         await chat.AskAsync("SCRIPT-HISTORY is the first of my messages");
         var answer = await chat.AskAsync("and two");
         Assert.Equal("You have sent 2 messages.", answer.Text);
+    }
+
+    [Fact]
+    public async Task The_model_is_told_which_conversation_it_answers_so_the_engine_keeps_one_cache_per_conversation()
+    {
+        await using var chat = await Chat.StartAsync(Host);
+        var answer = await chat.AskAsync("Script-ConversationId: hello, which conversation is this?");
+        Assert.Equal($"Conversation {chat.ConversationId}.", answer.Text);
+    }
+
+    [Fact]
+    public async Task A_busy_model_is_tried_again_without_the_customer_noticing()
+    {
+        await using var chat = await Chat.StartAsync(Host);
+        var answer = await chat.AskAsync("SCRIPT-BUSY-ONCE where is my order?");
+        Assert.Equal("Answered after 2 tries.", answer.Text);
+        Assert.Single(await chat.ActivitiesAsync(), a => a.Type == ActivityTypes.Message && a.From?.Role == RoleTypes.Bot);
+    }
+
+    [Fact]
+    public async Task A_model_that_stays_busy_gets_a_clear_try_again_answer_and_no_handoff()
+    {
+        await using var chat = await Chat.StartAsync(Host);
+        var text = "SCRIPT-BUSY-ALWAYS is anyone there?";
+        var first = await chat.AskAsync(text);
+        var second = await chat.AskAsync("SCRIPT-BUSY-ALWAYS still there?");
+
+        Assert.Equal(ModelTurnRunner.BusyAnswer, first.Text);
+        Assert.Equal(ModelTurnRunner.BusyAnswer, second.Text);
+        // One try and the two configured retries.
+        lock (ScriptedModelHost.BusyTries)
+        {
+            Assert.Equal(3, ScriptedModelHost.BusyTries[text]);
+        }
+        var state = (JsonObject)first.ChannelData![TranscriptEvents.StateKey]!;
+        Assert.Equal("busy", state["outcome"]!.GetValue<string>());
+        // A busy model is not the customer's or the bot's failure: two busy turns do not hand off.
+        Assert.Equal(ConversationStatus.Active, await chat.StatusAsync());
+        // The customer's messages are kept in the transcript.
+        Assert.Equal(2, (await chat.ActivitiesAsync()).Count(a => a.Type == ActivityTypes.Message && a.From?.Role == RoleTypes.User));
     }
 }

@@ -12,6 +12,13 @@ namespace ChatAgent.Llm.Chat;
 /// </summary>
 public sealed class LlamaChatClient : IChatClient
 {
+    /// <summary>
+    /// Key in <see cref="ChatOptions.AdditionalProperties"/> (Semantic Kernel: <c>PromptExecutionSettings.ExtensionData</c>)
+    /// naming the conversation, so that an edited history reuses that conversation's own KV cache instead of starting a
+    /// second copy beside it. <see cref="ChatOptions.ConversationId"/> works too when no function-invoking client resets it.
+    /// </summary>
+    public const string ConversationIdKey = "conversation_id";
+
     private readonly InferenceEngine _engine;
     private readonly ChatFormat _format;
     private readonly ModelOptions _defaults;
@@ -181,7 +188,9 @@ public sealed class LlamaChatClient : IChatClient
             Grammar = grammar,
             MaxTokens = options?.MaxOutputTokens ?? _defaults.MaxOutputTokens,
             StopSequences = stops,
-            ConversationId = options?.ConversationId,
+            // ChatOptions.ConversationId means "history kept by the service" to function-invoking clients, which reset it
+            // between tool rounds; Semantic Kernel callers pass the hint as the "conversation_id" extension instead.
+            ConversationId = options?.ConversationId ?? (extra is not null && extra.TryGetValue(ConversationIdKey, out var cid) ? cid?.ToString() : null),
             LogitBias = extra is not null && extra.TryGetValue("logit_bias", out var lb) ? ParseLogitBias(lb) : null,
             Sampling = new SamplingSettings(
                 options?.Temperature ?? _defaults.Temperature,

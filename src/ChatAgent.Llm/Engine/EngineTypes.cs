@@ -60,4 +60,4 @@ internal sealed class Generation(System.Threading.Channels.ChannelReader<string>
 }
 
 /// <summary>Engine sizing.</summary>
-internal sealed record EngineSettings(int ContextSize, int BatchSize, int Threads, int MaxConcurrent, int QueueLength, int CachedConversations, bool FlashAttention, int CacheTokens = int.MaxValue);
+internal sealed record EngineSettings(int ContextSize, int BatchSize, int Threads, int MaxConcurrent, int QueueLength, int CachedConversations, bool? FlashAttention, int CacheTokens = int.MaxValue);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatAgent.Conversations.Activities;
 using ChatAgent.Conversations.Service;
+using ChatAgent.Llm.Chat;
 using ChatAgent.Orchestration.Guardrails;
 using ChatAgent.Orchestration.Handoff;
 using ChatAgent.Orchestration.Knowledge;
@@ -38,6 +39,8 @@ internal sealed class ModelTurnRunner(
     TimeProvider time,
     ILogger<ModelTurnRunner> logger)
 {
+    public const string BusyAnswer = "I'm sorry — we're answering a lot of customers right now and I couldn't get to your message. Please send it again in a minute; nothing you wrote is lost.";
+
     public const string CorrectedAnswer = "I'm sorry — I couldn't confirm some of the order details I was about to give you, so I won't guess. Could you tell me the order number (like #W1234567) so I can look it up for you?";
 
     public async Task<ModelTurnResult> RunAsync(IChatClient chatClient, ITurnContext turn, Transcript transcript, CustomerSession session, ConfirmationOutcome confirmation, string text, CancellationToken ct)
@@ -62,22 +65,60 @@ internal sealed class ModelTurnRunner(
         var settings = new PromptExecutionSettings
         {
             FunctionChoiceBehavior = o.RequireToolCallFirst ? FunctionChoiceBehavior.Required() : FunctionChoiceBehavior.Auto(),
+            // Lets the local engine keep this conversation's KV cache in one place when the history is edited between turns.
+            ExtensionData = new Dictionary<string, object> { [LlamaChatClient.ConversationIdKey] = turn.Conversation.Id },
         };
         var chat = chatClient.AsChatCompletionService(services);
         var toolResults = new List<string>();
         var pending = new StringBuilder();
         var sent = new StringBuilder();
         var unsupported = new List<UnsupportedFact>();
-        await foreach (var update in chat.GetStreamingChatMessageContentsAsync(history, settings, kernel, ct))
+        var busy = false;
+        for (var attempt = 0; ; attempt++)
         {
-            if (string.IsNullOrEmpty(update.Content) || unsupported.Count > 0)
+            try
             {
-                continue;
+                await foreach (var update in chat.GetStreamingChatMessageContentsAsync(history, settings, kernel, ct))
+                {
+                    if (string.IsNullOrEmpty(update.Content) || unsupported.Count > 0)
+                    {
+                        continue;
+                    }
+                    pending.Append(update.Content);
+                    await FlushSentencesAsync(final: false);
+                }
+                await FlushSentencesAsync(final: true);
+                break;
             }
-            pending.Append(update.Content);
-            await FlushSentencesAsync(final: false);
+            catch (Exception e) when (ModelBusy.Is(e))
+            {
+                // Only a turn that has done nothing yet is tried again: tools already run must not run twice.
+                if (attempt < o.BusyRetries && sent.Length == 0 && pending.Length == 0 && filter.Calls.Count == 0)
+                {
+                    logger.LogInformation("Model busy in conversation {ConversationId}; trying again ({Attempt}/{Retries})", turn.Conversation.Id, attempt + 1, o.BusyRetries);
+                    await Task.Delay(TimeSpan.FromSeconds(o.BusyRetrySeconds), time, ct);
+                    continue;
+                }
+                logger.LogWarning("Model busy in conversation {ConversationId}; the customer is asked to send the message again", turn.Conversation.Id);
+                busy = true;
+                break;
+            }
         }
-        await FlushSentencesAsync(final: true);
+        if (busy)
+        {
+            await FlushSentencesAsync(final: true);
+            var partial = sent.ToString().Trim();
+            var busyState = new JsonObject
+            {
+                ["mode"] = "model",
+                ["intent"] = "model",
+                ["outcome"] = "busy",
+                ["tools"] = new JsonArray([.. filter.Calls.Select(c => (JsonNode)c.Name)]),
+            };
+            await stream.CompleteAsync(new Activity { Text = partial.Length > 0 ? partial + "\n\n" + BusyAnswer : BusyAnswer, ChannelData = new JsonObject { [TranscriptEvents.StateKey] = busyState } }, ct);
+            // Not the bot's failure: a busy model does not count towards a handoff for repeated failures.
+            return new ModelTurnResult(null, null, false);
+        }
 
         if (handoff.RequestedSummary is not null)
         {
