@@ -343,7 +343,8 @@ public sealed class AgentDesk(
     {
         await using var db = await conversationContexts.CreateDbContextAsync(ct);
         var events = await db.Activities.AsNoTracking()
-            .Where(a => a.ConversationId == conversationId && a.Type == ActivityTypes.Event)
+            // Only the bot's own handoff counts: a customer's client can post an event of that name too.
+            .Where(a => a.ConversationId == conversationId && a.Type == ActivityTypes.Event && a.FromRole != RoleTypes.User)
             .OrderByDescending(a => a.Sequence)
             .Select(a => a.Json)
             .Take(50)
