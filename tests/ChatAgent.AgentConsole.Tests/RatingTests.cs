@@ -106,6 +106,33 @@ public sealed class RatingTests(HostFixture fixture) : IClassFixture<HostFixture
     }
 
     [Fact]
+    public async Task Asking_for_a_rating_and_the_comment_limit_are_configurable_and_checked_at_start()
+    {
+        await using (var quiet = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["AgentConsole:AskForRating"] = "false",
+            ["AgentConsole:MaxRatingCommentLength"] = "10",
+        }))
+        {
+            await ConsoleClient.AddAccountAsync(quiet, "quiet-agent", "Quiet Agent", Password);
+            using var agent = new ConsoleClient(quiet);
+            await agent.SignInAsync("quiet-agent", Password);
+            using var customer = await EscalatedAsync(quiet, agent);
+            await agent.PostOkAsync($"/agent/api/conversations/{customer.ConversationId}/resolve");
+
+            Assert.DoesNotContain(await customer.ActivitiesAsync(), a => a.Name == AgentRatings.RequestEventName);
+            var tooLong = await customer.SendEventAsync(AgentRatings.RatingEventName, new { stars = 3, comment = "eleven char" });
+            Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+            Assert.Equal("MessageSizeTooBig", (await ErrorOf(tooLong)).Code);
+            Assert.True((await customer.SendEventAsync(AgentRatings.RatingEventName, new { stars = 3, comment = "ten chars!" })).IsSuccessStatusCode);
+        }
+
+        var bad = await Assert.ThrowsAnyAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            ChatAgentTestHost.StartAsync(new Dictionary<string, string?> { ["AgentConsole:MaxRatingCommentLength"] = "5000" }));
+        Assert.Contains("MaxRatingCommentLength", bad.Message);
+    }
+
+    [Fact]
     public async Task Ratings_are_refused_unless_an_agent_resolved_the_conversation()
     {
         using var agent = await AgentAsync("not-resolved-agent", "Not Resolved");
