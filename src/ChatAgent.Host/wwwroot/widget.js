@@ -1050,7 +1050,7 @@
         this.seen.add(activity.id);
       }
       if (activity.type === 'event' && activity.name === RATING_REQUEST_EVENT && !isOwn(activity, this.state.value.userId)) {
-        return this.onRatingRequest(activity);
+        return this.onRatingRequest(activity, isHistory);
       }
       const own = isOwn(activity, this.state.value.userId);
       if (activity.type === 'message' && own) return this.onOwnMessage(activity);
@@ -1232,7 +1232,7 @@
 
     // ----- rating after an agent resolved the chat -----
 
-    onRatingRequest(activity) {
+    onRatingRequest(activity, isHistory) {
       const value = activity.value && typeof activity.value === 'object' ? activity.value : {};
       const agent = typeof value.agent === 'string' && value.agent ? value.agent : 'our support agent';
       const maxComment = Math.max(0, Math.min(4000, Number(value.maxCommentLength ?? 1000) || 0));
@@ -1301,6 +1301,7 @@
       this.lastSpeaker = null;
       this.log.append(card);
       this.scrollToEnd(false);
+      if (!isHistory) this.announce(title.textContent);
     }
 
     onRatingRecorded(activity) {
