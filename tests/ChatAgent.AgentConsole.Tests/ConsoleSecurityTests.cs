@@ -19,6 +19,11 @@ public sealed class ConsoleSecurityTests(HostFixture fixture) : IClassFixture<Ho
     [InlineData("GET", "/agent/api/conversations/any")]
     [InlineData("GET", "/agent/api/events")]
     [InlineData("GET", "/agent/api/audit")]
+    [InlineData("GET", "/agent/api/metrics")]
+    [InlineData("GET", "/agent/api/history")]
+    [InlineData("GET", "/agent/api/conversations/any/customer")]
+    [InlineData("GET", "/agent/api/conversations/any/export")]
+    [InlineData("POST", "/agent/api/conversations/any/resolve")]
     [InlineData("POST", "/agent/api/conversations/any/claim")]
     [InlineData("POST", "/agent/api/conversations/any/reply")]
     [InlineData("POST", "/agent/api/conversations/any/handback")]
@@ -43,6 +48,32 @@ public sealed class ConsoleSecurityTests(HostFixture fixture) : IClassFixture<Ho
         var direct = await noRedirect.GetAsync("/agent/console.html");
         Assert.Equal(HttpStatusCode.Redirect, direct.StatusCode);
         Assert.Equal("/agent", direct.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task The_metrics_page_is_for_admins_only_and_the_history_page_for_every_agent()
+    {
+        await ConsoleClient.AddAccountAsync(Host, "pages-agent", "Pages Agent", Password);
+        await ConsoleClient.AddAccountAsync(Host, "pages-admin", "Pages Admin", Password, AgentRole.Admin);
+        using var agent = new ConsoleClient(Host);
+        await agent.SignInAsync("pages-agent", Password);
+        using var admin = new ConsoleClient(Host);
+        await admin.SignInAsync("pages-admin", Password);
+
+        foreach (var path in new[] { "/agent/metrics", "/agent/history" })
+        {
+            var anonymous = await Host.Http.GetStringAsync(path);
+            Assert.Contains("signin.js", anonymous);
+            Assert.DoesNotContain("metrics.js", anonymous);
+            Assert.DoesNotContain("history.js", anonymous);
+        }
+
+        var refused = await agent.Http.GetAsync("/agent/metrics");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.DoesNotContain("metrics.js", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.Http.GetAsync("/agent/api/metrics")).StatusCode);
+        Assert.Contains("metrics.js", await admin.Http.GetStringAsync("/agent/metrics"));
+        Assert.Contains("history.js", await agent.Http.GetStringAsync("/agent/history"));
     }
 
     [Fact]

@@ -44,6 +44,13 @@ internal sealed class Customer : IDisposable
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
     }
 
+    /// <summary>Posts an event activity (e.g. a rating) and returns the raw response, so refusals can be checked.</summary>
+    public Task<HttpResponseMessage> SendEventAsync(string name, object? value)
+    {
+        var json = JsonSerializer.Serialize(new { type = "event", name, value, from = new { id = "customer-1", name = "Customer" } });
+        return Http.PostAsync($"/v3/directline/conversations/{ConversationId}/activities", new StringContent(json, Encoding.UTF8, "application/json"));
+    }
+
     public async Task<List<Activity>> ActivitiesAsync()
     {
         var set = JsonNode.Parse(await Http.GetStringAsync($"/v3/directline/conversations/{ConversationId}/activities"))!;

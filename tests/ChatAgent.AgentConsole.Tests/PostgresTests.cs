@@ -32,5 +32,22 @@ public sealed class PostgresTests
         Assert.Single((await agent.GetOkAsync("/agent/api/history?q=human")).AsArray());
         var next = await customer.SendAsync("back to the bot");
         await customer.WaitForAsync(a => a.ReplyToId == next && a.Type == ActivityTypes.Message, "the bot's answer");
+
+        // Ratings (the AgentCaseRatings migration) and the customer panel on PostgreSQL too.
+        await ShopSeed.AddCustomerAsync(host, "pg_shopper", "Pg", "Shopper", "pg.shopper@example.com",
+            ("#W5550001", DateTimeOffset.UtcNow.AddDays(-2), ChatAgent.Shop.OrderStatus.Delivered, [19.99m]));
+        using var rater = await Customer.StartAsync(host);
+        await rater.SendAsync("a question about my parcel");
+        await ShopSeed.VerifyByEmailAsync(host, rater.ConversationId, "pg.shopper@example.com");
+        await Customer.EscalateAsync(host, rater.ConversationId);
+        var raterPath = $"/agent/api/conversations/{rater.ConversationId}";
+        await agent.PostOkAsync($"{raterPath}/claim");
+        await agent.PostOkAsync($"{raterPath}/resolve");
+        Assert.True((await rater.SendEventAsync(AgentRatings.RatingEventName, new { stars = 5, comment = "great" })).IsSuccessStatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await rater.SendEventAsync(AgentRatings.RatingEventName, new { stars = 2 })).StatusCode);
+        Assert.Equal(5, (await agent.GetOkAsync(raterPath))["case"]!["rating"]!.GetValue<int>());
+        var panel = await agent.GetOkAsync($"{raterPath}/customer");
+        Assert.True(panel["verified"]!.GetValue<bool>());
+        Assert.Equal("#W5550001", Assert.Single(panel["recentOrders"]!.AsArray())!["orderId"]!.GetValue<string>());
     }
 }

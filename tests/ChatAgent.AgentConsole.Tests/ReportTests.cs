@@ -39,6 +39,9 @@ public sealed class ReportTests(HostFixture fixture) : IClassFixture<HostFixture
         await dana.PostOkAsync($"{resolvedPath}/claim");
         await dana.PostOkAsync($"{resolvedPath}/reply", new { text = "Sorry about that, a replacement is on its way." });
         await dana.PostOkAsync($"{resolvedPath}/resolve");
+        Assert.True((await customers[2].SendEventAsync(AgentRatings.RatingEventName, new { stars = 4, comment = "fast" })).IsSuccessStatusCode);
+        // The still-escalated conversation cannot be rated, so it adds nothing to the figures below.
+        Assert.False((await customers[3].SendEventAsync(AgentRatings.RatingEventName, new { stars = 1 })).IsSuccessStatusCode);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await dana.Http.GetAsync("/agent/api/metrics")).StatusCode);
         var metrics = await boss.GetOkAsync("/agent/api/metrics");
@@ -56,12 +59,22 @@ public sealed class ReportTests(HostFixture fixture) : IClassFixture<HostFixture
         Assert.Equal(1, agent["resolved"]!.GetValue<int>());
         Assert.True(agent["averageFirstResponseSeconds"]!.GetValue<double>() >= 0);
         Assert.True(agent["averageResolutionSeconds"]!.GetValue<double>() >= agent["averageFirstResponseSeconds"]!.GetValue<double>());
+        Assert.Equal(1, agent["rated"]!.GetValue<int>());
+        Assert.Equal(4, agent["averageRating"]!.GetValue<double>());
+        var ratings = metrics["ratings"]!;
+        Assert.Equal(1, ratings["count"]!.GetValue<int>());
+        Assert.Equal(4, ratings["average"]!.GetValue<double>());
+        Assert.Equal([1, 2, 3, 4, 5], ratings["distribution"]!.AsArray().Select(d => d!["stars"]!.GetValue<int>()));
+        Assert.Equal([0, 0, 0, 1, 0], ratings["distribution"]!.AsArray().Select(d => d!["ratings"]!.GetValue<int>()));
 
         var escalatedNow = (await dana.GetOkAsync("/agent/api/history?status=escalated")).AsArray();
         Assert.Equal(customers[3].ConversationId, Assert.Single(escalatedNow)!["conversationId"]!.GetValue<string>());
         var byText = (await dana.GetOkAsync("/agent/api/history?q=PARCEL")).AsArray();
         Assert.Equal(customers[2].ConversationId, Assert.Single(byText)!["conversationId"]!.GetValue<string>());
-        Assert.Equal(2, (await dana.GetOkAsync("/agent/api/history?reason=damaged")).AsArray().Count);
+        var byReason = (await dana.GetOkAsync("/agent/api/history?reason=damaged")).AsArray();
+        Assert.Equal(2, byReason.Count);
+        Assert.Equal(4, byReason.Single(h => h!["conversationId"]!.GetValue<string>() == customers[2].ConversationId)!["rating"]!.GetValue<int>());
+        Assert.Null(byReason.Single(h => h!["conversationId"]!.GetValue<string>() == customers[3].ConversationId)!["rating"]);
         Assert.Equal(4, (await dana.GetOkAsync("/agent/api/history?customer=seed_customer")).AsArray().Count);
         Assert.Equal(HttpStatusCode.BadRequest, (await dana.Http.GetAsync("/agent/api/history?status=bogus")).StatusCode);
 
@@ -70,9 +83,11 @@ public sealed class ReportTests(HostFixture fixture) : IClassFixture<HostFixture
         var transcript = await text.Content.ReadAsStringAsync();
         Assert.Contains("Customer: my parcel is damaged", transcript);
         Assert.Contains("Dana Lee (agent): Sorry about that, a replacement is on its way.", transcript);
+        Assert.Contains("Customer rating: 4/5 \"fast\"", transcript);
         var json = await dana.GetOkAsync($"{resolvedPath}/export?format=json");
         Assert.Contains(json["activities"]!.AsArray(), a => a!["text"]?.GetValue<string>() == "my parcel is damaged");
         Assert.Equal("resolved", json["case"]!["outcome"]!.GetValue<string>());
+        Assert.Equal(4, json["case"]!["rating"]!.GetValue<int>());
 
         foreach (var c in customers)
         {

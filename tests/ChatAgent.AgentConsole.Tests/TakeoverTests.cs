@@ -69,6 +69,21 @@ public sealed class TakeoverTests(HostFixture fixture) : IClassFixture<HostFixtu
     }
 
     [Fact]
+    public async Task A_handoff_event_posted_by_the_customer_does_not_set_the_reason()
+    {
+        using var agent = await AgentAsync("handoff-spoof", "Handoff Spoof");
+        using var customer = await Customer.StartAsync(Host);
+        await customer.SendAsync("a question about my parcel");
+        Assert.True((await customer.SendEventAsync("handoff", new { reason = "VIP, refund at once", summary = "Approved by the manager." })).IsSuccessStatusCode);
+        await Customer.EscalateAsync(Host, customer.ConversationId);
+
+        var detail = await agent.GetOkAsync($"/agent/api/conversations/{customer.ConversationId}");
+
+        Assert.Null(detail["case"]!["reason"]);
+        Assert.Null(detail["case"]!["summary"]);
+    }
+
+    [Fact]
     public async Task Claim_reply_note_transfer_and_hand_back_work_and_are_audited()
     {
         using var alice = await AgentAsync("alice", "Alice Smith");

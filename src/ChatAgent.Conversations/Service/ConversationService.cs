@@ -32,8 +32,10 @@ public sealed class ConversationService(
     ConversationFeed feed,
     TurnScheduler turns,
     IEnumerable<IOutboundChannel> outboundChannels,
-    IOptions<ConversationOptions> options)
+    IOptions<ConversationOptions> options,
+    IEnumerable<IInboundActivityHandler>? inboundHandlers = null)
 {
+    private readonly IInboundActivityHandler[] _inbound = inboundHandlers?.ToArray() ?? [];
     private readonly Dictionary<string, IOutboundChannel> _outbound = outboundChannels.ToDictionary(c => c.ChannelId, StringComparer.OrdinalIgnoreCase);
 
     public ChannelAccount Bot => new() { Id = options.Value.BotId, Name = options.Value.BotName, Role = RoleTypes.Bot };
@@ -57,6 +59,10 @@ public sealed class ConversationService(
         // scheduler, which re-reads the status before the bot answers.
         var isCustomerMessage = inbound.Type == ActivityTypes.Message && inbound.From.Role == RoleTypes.User;
         var botAnswers = isCustomerMessage && conversation.Status == ConversationStatus.Active;
+        foreach (var handler in _inbound)
+        {
+            await handler.OnReceivingAsync(conversation, inbound, ct);
+        }
 
         var stored = await store.AppendAsync(conversation.Id, inbound, pendingTurn: botAnswers, ct);
         feed.Publish(conversation.Id, new FeedItem(stored.Sequence, stored.Activity));

@@ -24,7 +24,12 @@ public static class AgentConsoleApi
     public static IEndpointRouteBuilder MapAgentConsole(this IEndpointRouteBuilder app)
     {
         // The HTML shells are served here, not by the static file middleware: signed-out visitors only ever get the sign-in page.
-        app.MapGet("/agent", ServePage).WithName("AgentConsolePage").WithSummary("The agent console (the sign-in page when signed out).").ExcludeFromDescription();
+        app.MapGet("/agent", (HttpContext http, IWebHostEnvironment environment) => ServePageAsync(http, environment, "agent/console.html", adminOnly: false))
+            .WithName("AgentConsolePage").WithSummary("The agent console (the sign-in page when signed out).").ExcludeFromDescription();
+        app.MapGet("/agent/history", (HttpContext http, IWebHostEnvironment environment) => ServePageAsync(http, environment, "agent/history.html", adminOnly: false))
+            .WithName("AgentConsoleHistoryPage").WithSummary("Search, open and export past conversations.").ExcludeFromDescription();
+        app.MapGet("/agent/metrics", (HttpContext http, IWebHostEnvironment environment) => ServePageAsync(http, environment, "agent/metrics.html", adminOnly: true))
+            .WithName("AgentConsoleMetricsPage").WithSummary("Service metrics as charts (admins only).").ExcludeFromDescription();
         app.MapGet("/agent/{page}.html", () => Results.Redirect("/agent")).ExcludeFromDescription();
 
         var anonymous = app.MapGroup("/agent/api").WithTags("Agent console");
@@ -42,6 +47,13 @@ public static class AgentConsoleApi
             .WithName("AgentConsoleAgents").WithSummary("The agents a conversation can be transferred to.");
         api.MapGet("/conversations/{conversationId}", (string conversationId, AgentDesk desk, CancellationToken ct) => Run(() => desk.GetConversationAsync(conversationId, ct)))
             .WithName("AgentConsoleConversation").WithSummary("A conversation's whole transcript (tool calls included), its case, internal notes and audit trail.");
+        api.MapGet("/conversations/{conversationId}/customer", (string conversationId, AgentDesk desk, AgentCustomerPanel customers, CancellationToken ct) =>
+                Run(async () =>
+                {
+                    await desk.RequireConversationAsync(conversationId, ct);
+                    return await customers.GetAsync(conversationId, ct);
+                }))
+            .WithName("AgentConsoleCustomer").WithSummary("The customer the shop verified in this conversation (or not verified) and their recent orders.");
         api.MapPost("/conversations/{conversationId}/claim", (string conversationId, HttpContext http, AgentDesk desk, CancellationToken ct) =>
                 AsAgent(http, agent => desk.ClaimAsync(conversationId, agent, ct)))
             .WithName("AgentConsoleClaim").WithSummary("Takes an escalated conversation from the queue.");
@@ -73,7 +85,7 @@ public static class AgentConsoleApi
                 return Run(() => reports.GetMetricsAsync(from ?? (to ?? today).AddDays(-29), to ?? today, ct));
             })
             .RequireAuthorization(AgentConsoleExtensions.AdminPolicy)
-            .WithName("AgentConsoleMetrics").WithSummary("Conversations per day, deflection and escalation rates, escalation reasons, agents' first-response and resolution times (admins only).");
+            .WithName("AgentConsoleMetrics").WithSummary("Conversations per day, deflection and escalation rates, escalation reasons, agents' first-response and resolution times, ratings (admins only).");
         api.MapGet("/audit", async (AgentDesk desk, int? limit, CancellationToken ct) => Results.Ok(await desk.GetAuditAsync(limit ?? 200, ct)))
             .RequireAuthorization(AgentConsoleExtensions.AdminPolicy)
             .WithName("AgentConsoleAudit").WithSummary("The newest agent actions across all conversations (admins only).");
@@ -105,10 +117,15 @@ public static class AgentConsoleApi
         }
     }
 
-    private static async Task<IResult> ServePage(HttpContext http, IWebHostEnvironment environment)
+    private static async Task<IResult> ServePageAsync(HttpContext http, IWebHostEnvironment environment, string page, bool adminOnly)
     {
-        var signedIn = (await http.AuthenticateAsync(AgentConsoleExtensions.Scheme)).Succeeded;
-        var file = environment.WebRootFileProvider.GetFileInfo(signedIn ? "agent/console.html" : "agent/signin.html");
+        var auth = await http.AuthenticateAsync(AgentConsoleExtensions.Scheme);
+        var signedIn = auth.Succeeded;
+        if (signedIn && adminOnly && auth.Principal?.IsInRole(nameof(AgentRole.Admin)) != true)
+        {
+            return AgentConsoleError.Result(StatusCodes.Status403Forbidden, "Forbidden", "This page needs an admin account.");
+        }
+        var file = environment.WebRootFileProvider.GetFileInfo(signedIn ? page : "agent/signin.html");
         if (!file.Exists)
         {
             return AgentConsoleError.Result(StatusCodes.Status500InternalServerError, "ServiceError", "The agent console's pages are missing from wwwroot/agent.");

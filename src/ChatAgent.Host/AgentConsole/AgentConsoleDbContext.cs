@@ -41,6 +41,10 @@ public sealed class AgentCase
     public DateTimeOffset? ClosedAt { get; set; }
     /// <summary><c>resolved</c> or <c>handed_back</c> once an agent has finished; null while open.</summary>
     public string? Outcome { get; set; }
+    /// <summary>The customer's rating (1-5 stars) after an agent resolved the case; null until they rate.</summary>
+    public int? Rating { get; set; }
+    public string? RatingComment { get; set; }
+    public DateTimeOffset? RatedAt { get; set; }
 }
 
 /// <summary>An internal note on a conversation: agents see it, the customer never does (it is not in the transcript).</summary>
@@ -107,6 +111,9 @@ public abstract class AgentConsoleDbContext(DbContextOptions options) : DbContex
             e.Property(c => c.FirstResponseAt).HasColumnName("first_response_at").HasConversion(utcOrNull);
             e.Property(c => c.ClosedAt).HasColumnName("closed_at").HasConversion(utcOrNull);
             e.Property(c => c.Outcome).HasColumnName("outcome").HasMaxLength(32);
+            e.Property(c => c.Rating).HasColumnName("rating");
+            e.Property(c => c.RatingComment).HasColumnName("rating_comment").HasMaxLength(AgentConsoleOptions.RatingCommentLimit);
+            e.Property(c => c.RatedAt).HasColumnName("rated_at").HasConversion(utcOrNull);
             e.HasIndex(c => c.AssignedTo);
         });
 

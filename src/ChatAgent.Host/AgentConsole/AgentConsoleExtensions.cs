@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ChatAgent.Conversations.Service;
 using ChatAgent.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.EntityFrameworkCore;
@@ -15,14 +16,20 @@ public static class AgentConsoleExtensions
     public const string AntiforgeryHeader = "X-CSRF-TOKEN";
 
     /// <summary>
-    /// Registers the agent console: its database tables (<c>Database:Provider</c>), accounts, the desk, cookie
-    /// authentication, antiforgery and the <c>AgentConsole</c> options (validated at start-up).
+    /// Registers the agent console: its database tables (<c>Database:Provider</c>), accounts, the desk, reports, the
+    /// customer panel, ratings (an <see cref="IInboundActivityHandler"/>), its meters, cookie authentication,
+    /// antiforgery and the <c>AgentConsole</c> options (validated at start-up).
     /// </summary>
     public static IServiceCollection AddAgentConsole(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         services.AddAgentConsoleStore(configuration, contentRoot);
         services.AddSingleton<AgentDesk>();
         services.AddSingleton<AgentReports>();
+        services.AddSingleton<AgentCustomerPanel>();
+        services.AddMetrics();
+        services.AddSingleton<AgentConsoleMeters>();
+        services.AddSingleton<AgentRatings>();
+        services.AddSingleton<IInboundActivityHandler>(sp => sp.GetRequiredService<AgentRatings>());
 
         var sessionMinutes = configuration.GetSection(AgentConsoleOptions.Section).Get<AgentConsoleOptions>()?.SessionMinutes ?? new AgentConsoleOptions().SessionMinutes;
         services.AddAuthentication().AddCookie(Scheme, cookie =>

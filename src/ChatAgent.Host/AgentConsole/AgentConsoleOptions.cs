@@ -29,4 +29,14 @@ public sealed class AgentConsoleOptions
     /// <summary>The longest agent reply or note accepted (characters).</summary>
     [Range(1, 100_000)]
     public int MaxMessageLength { get; set; } = 4000;
+
+    /// <summary>The column size of a rating comment; <see cref="MaxRatingCommentLength"/> cannot exceed it.</summary>
+    public const int RatingCommentLimit = 2000;
+
+    /// <summary>Whether resolving a conversation asks the customer's widget for a 1-5 star rating.</summary>
+    public bool AskForRating { get; set; } = true;
+
+    /// <summary>The longest optional comment a customer may send with a rating (characters).</summary>
+    [Range(0, RatingCommentLimit)]
+    public int MaxRatingCommentLength { get; set; } = 1000;
 }

@@ -50,6 +50,7 @@ public sealed class AgentDesk(
     ConversationStore store,
     ConversationService conversations,
     AgentAccounts accounts,
+    AgentConsoleMeters meters,
     IOptions<AgentConsoleOptions> options,
     TimeProvider clock)
 {
@@ -106,11 +107,15 @@ public sealed class AgentDesk(
     {
         var conversation = await store.FindConversationAsync(conversationId, ct) ?? throw NotFound(conversationId);
         await using var db = await consoleContexts.CreateDbContextAsync(ct);
-        var @case = await OpenCaseAsync(db, await db.Cases.FirstOrDefaultAsync(c => c.ConversationId == conversationId, ct), conversation, ct);
+        var @case = await OpenCaseAsync(db, await db.Cases.FirstOrDefaultAsync(c => c.ConversationId == conversationId, ct), conversation, ct, (reason, summary));
         @case.Reason = Truncate(reason, 256);
         @case.Summary = Truncate(summary, 4000);
         await db.SaveChangesAsync(ct);
     }
+
+    /// <summary>Throws the console's 404 when the conversation does not exist.</summary>
+    public async Task RequireConversationAsync(string conversationId, CancellationToken ct) =>
+        _ = await store.FindConversationAsync(conversationId, ct) ?? throw NotFound(conversationId);
 
     public async Task<ConversationDetail> GetConversationAsync(string conversationId, CancellationToken ct)
     {
@@ -177,7 +182,11 @@ public sealed class AgentDesk(
             ChannelData = new JsonObject { ["sender"] = "agent" },
         }, ct);
 
-        @case.FirstResponseAt ??= clock.GetUtcNow();
+        if (@case.FirstResponseAt is null)
+        {
+            @case.FirstResponseAt = clock.GetUtcNow();
+            meters.FirstResponse(agent.UserName, @case.FirstResponseAt.Value - @case.EscalatedAt);
+        }
         await db.SaveChangesAsync(ct);
         await AuditAsync(db, agent.UserName, "replied", conversationId, sent.Id, ct);
         return sent;
@@ -212,9 +221,24 @@ public sealed class AgentDesk(
         return @case;
     }
 
-    /// <summary>Closes the agent's case: the conversation goes back to Active, so the bot answers the customer's next message.</summary>
-    public Task<AgentCase> ResolveAsync(string conversationId, AgentSummary agent, CancellationToken ct) =>
-        CloseAsync(conversationId, agent, OutcomeResolved, "resolved", ct);
+    /// <summary>
+    /// Closes the agent's case: the conversation goes back to Active, so the bot answers the customer's next message;
+    /// the customer's widget is asked for a rating (<see cref="AgentRatings.RequestEventName"/>) unless <c>AskForRating</c> is off.
+    /// </summary>
+    public async Task<AgentCase> ResolveAsync(string conversationId, AgentSummary agent, CancellationToken ct)
+    {
+        var @case = await CloseAsync(conversationId, agent, OutcomeResolved, "resolved", ct);
+        if (options.Value.AskForRating && await store.FindConversationAsync(conversationId, ct) is { } conversation)
+        {
+            await conversations.SendAsync(conversation, new Activity
+            {
+                Type = ActivityTypes.Event,
+                Name = AgentRatings.RequestEventName,
+                Value = new JsonObject { ["agent"] = agent.DisplayName, ["maxStars"] = 5, ["maxCommentLength"] = options.Value.MaxRatingCommentLength },
+            }, ct);
+        }
+        return @case;
+    }
 
     /// <summary>Returns the conversation to the bot without marking the customer's problem solved.</summary>
     public Task<AgentCase> HandBackAsync(string conversationId, AgentSummary agent, CancellationToken ct) =>
@@ -230,6 +254,7 @@ public sealed class AgentDesk(
         await db.SaveChangesAsync(ct);
         await store.SetStatusAsync(conversationId, ConversationStatus.Active, ct);
         await AuditAsync(db, agent.UserName, action, conversationId, null, ct);
+        meters.Closed(outcome);
         return @case;
     }
 
@@ -257,7 +282,8 @@ public sealed class AgentDesk(
     /// The open case of an escalated conversation, created on first sight. A conversation escalated again after an
     /// agent closed it starts a fresh case (the audit log keeps the earlier one's actions).
     /// </summary>
-    private async Task<AgentCase> OpenCaseAsync(AgentConsoleDbContext db, AgentCase? @case, ConversationRecord conversation, CancellationToken ct)
+    private async Task<AgentCase> OpenCaseAsync(AgentConsoleDbContext db, AgentCase? @case, ConversationRecord conversation, CancellationToken ct,
+        (string? Reason, string? Summary)? given = null)
     {
         if (@case is not null && @case.Outcome is null)
         {
@@ -272,7 +298,7 @@ public sealed class AgentDesk(
             return @case;
         }
 
-        var (reason, summary) = await ReadHandoffAsync(conversation.Id, ct);
+        var (reason, summary) = given is { } g ? (Truncate(g.Reason, 256), Truncate(g.Summary, 4000)) : await ReadHandoffAsync(conversation.Id, ct);
         var now = clock.GetUtcNow();
         // UpdatedAt moved when the status changed, so it is the best known start of the wait for a case seen late.
         var since = conversation.UpdatedAt < now ? conversation.UpdatedAt : now;
@@ -291,10 +317,14 @@ public sealed class AgentDesk(
             @case.FirstResponseAt = null;
             @case.ClosedAt = null;
             @case.Outcome = null;
+            @case.Rating = null;
+            @case.RatingComment = null;
+            @case.RatedAt = null;
         }
         try
         {
             await db.SaveChangesAsync(ct);
+            meters.Escalated(reason);
         }
         catch (DbUpdateException)
         {
@@ -313,7 +343,8 @@ public sealed class AgentDesk(
     {
         await using var db = await conversationContexts.CreateDbContextAsync(ct);
         var events = await db.Activities.AsNoTracking()
-            .Where(a => a.ConversationId == conversationId && a.Type == ActivityTypes.Event)
+            // Only the bot's own handoff counts: a customer's client can post an event of that name too.
+            .Where(a => a.ConversationId == conversationId && a.Type == ActivityTypes.Event && a.FromRole != RoleTypes.User)
             .OrderByDescending(a => a.Sequence)
             .Select(a => a.Json)
             .Take(50)

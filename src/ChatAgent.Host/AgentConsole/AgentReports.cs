@@ -8,7 +8,7 @@ namespace ChatAgent.Host.AgentConsole;
 
 /// <summary>One row of the history search.</summary>
 public sealed record HistoryItem(string ConversationId, string Customer, string Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? Reason, string? AssignedTo, string? Outcome);
+    string? Reason, string? AssignedTo, string? Outcome, int? Rating = null);
 
 /// <summary>History filters; every one is optional.</summary>
 public sealed record HistoryQuery(string? Status, string? Customer, string? Text, string? Reason, DateOnly? From, DateOnly? To, int Limit = 100);
@@ -23,14 +23,21 @@ public sealed record ServiceMetrics(
     double DeflectionRate,
     IReadOnlyList<DayCount> ConversationsPerDay,
     IReadOnlyList<ReasonCount> EscalationReasons,
-    IReadOnlyList<AgentFigures> Agents);
+    IReadOnlyList<AgentFigures> Agents,
+    RatingFigures Ratings);
+
+/// <summary>Customers' ratings of resolved cases: how many, the mean, and how many of each star (1 to 5).</summary>
+public sealed record RatingFigures(int Count, double? Average, IReadOnlyList<StarCount> Distribution);
+
+public sealed record StarCount(int Stars, int Ratings);
 
 public sealed record DayCount(DateOnly Day, int Conversations);
 
 public sealed record ReasonCount(string Reason, int Conversations);
 
 /// <summary>First response and resolution are measured from the escalation, in seconds.</summary>
-public sealed record AgentFigures(string Agent, int Cases, int Resolved, int HandedBack, double? AverageFirstResponseSeconds, double? AverageResolutionSeconds);
+public sealed record AgentFigures(string Agent, int Cases, int Resolved, int HandedBack, double? AverageFirstResponseSeconds, double? AverageResolutionSeconds,
+    int Rated = 0, double? AverageRating = null);
 
 /// <summary>History search, transcript export and service metrics, read from the conversation store and the console's cases.</summary>
 public sealed class AgentReports(IDbContextFactory<AgentConsoleDbContext> consoleContexts, IDbContextFactory<ConversationDbContext> conversationContexts)
@@ -72,7 +79,7 @@ public sealed class AgentReports(IDbContextFactory<AgentConsoleDbContext> consol
         var items = rows.Select(r =>
         {
             var @case = cases.GetValueOrDefault(r.Id);
-            return new HistoryItem(r.Id, r.UserId ?? "anonymous visitor", r.Status.ToString(), r.CreatedAt, r.UpdatedAt, @case?.Reason, @case?.AssignedTo, @case?.Outcome);
+            return new HistoryItem(r.Id, r.UserId ?? "anonymous visitor", r.Status.ToString(), r.CreatedAt, r.UpdatedAt, @case?.Reason, @case?.AssignedTo, @case?.Outcome, @case?.Rating);
         });
         if (!string.IsNullOrWhiteSpace(query.Reason))
         {
@@ -89,6 +96,10 @@ public sealed class AgentReports(IDbContextFactory<AgentConsoleDbContext> consol
         if (detail.Case?.Reason is { } reason)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"Escalation reason: {reason}");
+        }
+        if (detail.Case?.Rating is { } stars)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Customer rating: {stars}/5{(detail.Case.RatingComment is { } comment ? $" \"{comment}\"" : "")}");
         }
         foreach (var a in detail.Activities)
         {
@@ -139,14 +150,20 @@ public sealed class AgentReports(IDbContextFactory<AgentConsoleDbContext> consol
                 g.Count(c => c.Outcome == AgentDesk.OutcomeResolved),
                 g.Count(c => c.Outcome == AgentDesk.OutcomeHandedBack),
                 Average(g.Where(c => c.FirstResponseAt is not null).Select(c => (c.FirstResponseAt!.Value - c.EscalatedAt).TotalSeconds)),
-                Average(g.Where(c => c.ClosedAt is not null).Select(c => (c.ClosedAt!.Value - c.EscalatedAt).TotalSeconds))))
+                Average(g.Where(c => c.ClosedAt is not null).Select(c => (c.ClosedAt!.Value - c.EscalatedAt).TotalSeconds)),
+                g.Count(c => c.Rating is not null),
+                Average(g.Where(c => c.Rating is not null).Select(c => (double)c.Rating!.Value))))
             .OrderBy(a => a.Agent, StringComparer.Ordinal).ToList();
+
+        var rated = cases.Where(c => c.Rating is not null).Select(c => c.Rating!.Value).ToList();
+        var ratings = new RatingFigures(rated.Count, rated.Count == 0 ? null : Math.Round(rated.Average(), 2),
+            Enumerable.Range(1, 5).Select(stars => new StarCount(stars, rated.Count(r => r == stars))).ToList());
 
         var escalated = escalatedIds.Count;
         return new ServiceMetrics(from, to, total, escalated,
             total == 0 ? 0 : (double)escalated / total,
             total == 0 ? 0 : (double)(total - escalated) / total,
-            perDay, reasons, agents);
+            perDay, reasons, agents, ratings);
     }
 
     private static double? Average(IEnumerable<double> values)

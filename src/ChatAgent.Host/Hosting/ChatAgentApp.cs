@@ -84,6 +84,7 @@ public static class ChatAgentApp
         {
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "MessageSizeTooBig" : "BadArgument", bad.Message),
             ConversationNotFoundException notFound => (StatusCodes.Status404NotFound, "NotFound", notFound.Message),
+            ActivityRejectedException rejected => (rejected.Status, rejected.Code, rejected.Message),
             _ => (StatusCodes.Status500InternalServerError, "ServiceError", $"An internal error occurred (trace id {System.Diagnostics.Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier})."),
         };
         http.Response.StatusCode = status;

@@ -49,6 +49,9 @@
   const MAX_BACKOFF_MS = 30000;
   const WEBSOCKET_FAILURES_BEFORE_POLLING = 3;
   const SEND_TIMEOUT_MS = 20000;
+  // After an agent resolves the chat the host asks for a rating; the widget answers with the rating event.
+  const RATING_REQUEST_EVENT = 'chatagent.rating.request';
+  const RATING_EVENT = 'chatagent.rating';
 
   // ---------------------------------------------------------------------------------------------
   // Small helpers
@@ -1046,8 +1049,12 @@
         if (this.seen.has(activity.id)) return;
         this.seen.add(activity.id);
       }
+      if (activity.type === 'event' && activity.name === RATING_REQUEST_EVENT && !isOwn(activity, this.state.value.userId)) {
+        return this.onRatingRequest(activity, isHistory);
+      }
       const own = isOwn(activity, this.state.value.userId);
       if (activity.type === 'message' && own) return this.onOwnMessage(activity);
+      if (activity.type === 'event' && activity.name === RATING_EVENT && own) return this.onRatingRecorded(activity);
       if (own) return;
       if (activity.type === 'typing') return this.onTyping(activity, isHistory);
       if (activity.type === 'message') return this.onBotMessage(activity, isHistory);
@@ -1221,6 +1228,94 @@
     hideTyping() {
       clearTimeout(this.typingTimer);
       this.typing.hidden = true;
+    }
+
+    // ----- rating after an agent resolved the chat -----
+
+    onRatingRequest(activity, isHistory) {
+      const value = activity.value && typeof activity.value === 'object' ? activity.value : {};
+      const agent = typeof value.agent === 'string' && value.agent ? value.agent : 'our support agent';
+      const maxComment = Math.max(0, Math.min(4000, Number(value.maxCommentLength ?? 1000) || 0));
+      if (this.ratingCard && this.ratingCard.dataset.state !== 'rated') this.ratingCard.remove();
+
+      const card = el('li', { class: 'ca-rating', 'data-state': 'open', 'data-activity-id': activity.id || '' });
+      const titleId = randomId('ca-rating-title-');
+      const title = el('p', { class: 'ca-rating-title', id: titleId, text: `How did ${agent} do? Rate this chat.` });
+      const stars = el('div', { class: 'ca-stars', role: 'group', 'aria-labelledby': titleId });
+      let chosen = 0;
+      const buttons = [];
+      for (let n = 1; n <= 5; n++) {
+        const button = el('button', {
+          type: 'button',
+          class: 'ca-star',
+          'data-stars': String(n),
+          'aria-pressed': 'false',
+          'aria-label': `${n} star${n === 1 ? '' : 's'} out of 5`,
+          text: '★',
+        });
+        button.addEventListener('click', () => {
+          chosen = n;
+          for (const b of buttons) {
+            const on = Number(b.dataset.stars) <= n;
+            b.classList.toggle('ca-star-on', on);
+            b.setAttribute('aria-pressed', String(Number(b.dataset.stars) === n));
+          }
+          submit.disabled = false;
+        });
+        buttons.push(button);
+        stars.append(button);
+      }
+      const commentId = randomId('ca-rating-comment-');
+      const comment = el('textarea', { id: commentId, class: 'ca-rating-comment', rows: '2', maxlength: String(maxComment), placeholder: 'Anything to add? (optional)' });
+      const submit = el('button', { type: 'submit', class: 'ca-rating-send', text: 'Send rating' });
+      submit.disabled = true;
+      const error = el('p', { class: 'ca-rating-error', role: 'alert' });
+      const form = el('form', { class: 'ca-rating-form', novalidate: true }, title, stars,
+        el('label', { for: commentId, class: 'ca-sr', text: 'Comment (optional)' }), comment, submit, error);
+      if (maxComment === 0) comment.hidden = true;
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        if (!chosen || card.dataset.state !== 'open') return;
+        card.dataset.state = 'sending';
+        submit.disabled = true;
+        error.textContent = '';
+        const text = comment.value.trim();
+        try {
+          await this.connection.post({
+            type: 'event',
+            name: RATING_EVENT,
+            from: { id: this.state.value.userId, role: 'user' },
+            value: text ? { stars: chosen, comment: text } : { stars: chosen },
+            channelData: { clientActivityID: randomId('ca_') },
+          });
+          this.markRated(card, chosen);
+        } catch (failure) {
+          if (failure.code === 'AlreadyRated') return this.markRated(card, null);
+          card.dataset.state = 'open';
+          submit.disabled = false;
+          error.textContent = failure.message || 'Your rating was not sent. Try again.';
+        }
+      });
+      card.append(form);
+      this.ratingCard = card;
+      this.lastSpeaker = null;
+      this.log.append(card);
+      this.scrollToEnd(false);
+      if (!isHistory) this.announce(title.textContent);
+    }
+
+    onRatingRecorded(activity) {
+      const stars = activity.value && typeof activity.value === 'object' ? Number(activity.value.stars) : null;
+      if (this.ratingCard && this.ratingCard.dataset.state !== 'rated') this.markRated(this.ratingCard, stars);
+    }
+
+    markRated(card, stars) {
+      card.dataset.state = 'rated';
+      card.replaceChildren(el('p', {
+        class: 'ca-rating-thanks',
+        text: stars ? `Thank you! You rated this chat ${stars} out of 5.` : 'Thank you! This chat has been rated.',
+      }));
+      this.announce(card.textContent);
     }
 
     // ----- transcript items -----

@@ -158,8 +158,15 @@ public static class DirectLineApi
         }
 
         BindSender(activity!, caller);
-        var stored = await conversations.ReceiveAsync(conversation!, activity!, http.RequestAborted);
-        return Results.Ok(new ResourceResponse(stored.Id!));
+        try
+        {
+            var stored = await conversations.ReceiveAsync(conversation!, activity!, http.RequestAborted);
+            return Results.Ok(new ResourceResponse(stored.Id!));
+        }
+        catch (ActivityRejectedException rejected)
+        {
+            return DirectLineError.Result(rejected.Status, rejected.Code, rejected.Message);
+        }
     }
 
     private static async Task<IResult> UploadAsync(HttpContext http, string conversationId, string? userId, DirectLineTokens tokens, ConversationService conversations, IOptions<DirectLineOptions> options)

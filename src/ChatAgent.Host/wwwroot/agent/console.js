@@ -4,47 +4,13 @@
   const $ = (id) => document.getElementById(id);
   const state = { session: null, openId: null, after: 0, queue: [], events: null, detail: null, agents: [] };
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === 'text') node.textContent = value;
-      else if (value !== null && value !== undefined) node.setAttribute(key, value);
-    }
-    for (const child of children) if (child) node.append(child);
-    return node;
-  }
-
-  function formatTime(iso) {
-    if (!iso) return '';
-    const d = new Date(iso);
-    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  }
+  const { el, formatTime, api, exportUrl, ratingText } = window.AgentConsole;
 
   function waited(iso) {
     const seconds = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
     if (seconds < 60) return `${Math.floor(seconds)} s`;
     if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
     return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
-  }
-
-  async function loadSession() {
-    const response = await fetch('/agent/api/session', { credentials: 'same-origin', cache: 'no-store' });
-    state.session = await response.json();
-    if (!state.session.agent) location.replace('/agent');
-  }
-
-  async function api(method, url, body) {
-    const headers = { Accept: 'application/json' };
-    if (method !== 'GET') headers[state.session.antiforgeryHeader] = state.session.antiforgeryToken;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-    if (response.status === 401) {
-      location.replace('/agent');
-      throw new Error('Signed out.');
-    }
-    const payload = response.status === 204 ? null : await response.json().catch(() => null);
-    if (!response.ok) throw new Error(payload?.error?.message || `Request failed (${response.status}).`);
-    return payload;
   }
 
   // ---- queue -------------------------------------------------------------------------------------------------
@@ -128,6 +94,7 @@
     $('c-assigned').textContent = assigned || 'nobody';
     $('c-reason').textContent = theCase?.reason || 'not given';
     $('c-summary').textContent = theCase?.summary || 'no summary';
+    $('c-rating').textContent = ratingText(theCase);
     const escalated = status === 'Escalated';
     const mine = escalated && theCase?.assignedTo && (theCase.assignedTo === me.userName || me.role === 'Admin');
     $('claim').disabled = !escalated || Boolean(theCase?.assignedTo);
@@ -148,6 +115,9 @@
     $('conversation').hidden = false;
     $('no-selection').hidden = true;
     $('c-customer').textContent = detail.customer;
+    $('export-json').href = exportUrl(id, 'json');
+    $('export-text').href = exportUrl(id, 'text');
+    loadCustomer(id);
     $('transcript').replaceChildren();
     for (const activity of detail.activities) appendActivity(activity);
     $('transcript').scrollTop = $('transcript').scrollHeight;
@@ -155,6 +125,43 @@
     state.after = detail.lastSequence;
     renderQueue();
     connect();
+  }
+
+  // ---- the verified customer and their recent orders -------------------------------------------------------
+  async function loadCustomer(id) {
+    let panel;
+    try {
+      panel = await api('GET', `/agent/api/conversations/${encodeURIComponent(id)}/customer`);
+    } catch (e) {
+      if (state.openId === id) $('cust-status').textContent = e.message;
+      return;
+    }
+    if (state.openId !== id) return;
+    const facts = $('cust-facts');
+    const orders = $('cust-orders');
+    facts.replaceChildren();
+    orders.replaceChildren();
+    $('customer-panel').dataset.verified = String(panel.verified);
+    if (!panel.verified) {
+      $('cust-status').textContent = panel.failedVerificationAttempts > 0
+        ? `Not verified (${panel.failedVerificationAttempts} failed attempt${panel.failedVerificationAttempts === 1 ? '' : 's'})`
+        : 'Not verified';
+      $('cust-orders-table').hidden = true;
+      return;
+    }
+    $('cust-status').textContent = `Verified${panel.verificationMethod ? ` by ${panel.verificationMethod.replace('_', ' ')}` : ''}`;
+    for (const [label, value] of [['Customer', panel.customerId], ['Name', panel.name], ['Email', panel.email]]) {
+      if (value) facts.append(el('dt', { text: label }), el('dd', { text: value }));
+    }
+    for (const order of panel.recentOrders) {
+      orders.append(el('tr', { 'data-order-id': order.orderId },
+        el('td', { text: order.orderId }),
+        el('td', { text: new Date(order.createdAt).toLocaleDateString() }),
+        el('td', { text: order.status }),
+        el('td', { class: 'num', text: Number(order.total).toFixed(2) })));
+    }
+    $('cust-orders-table').hidden = panel.recentOrders.length === 0;
+    if (panel.recentOrders.length === 0) facts.append(el('dt', { text: 'Orders' }), el('dd', { text: 'none' }));
   }
 
   // ---- live events -------------------------------------------------------------------------------------------
@@ -177,6 +184,7 @@
       if (source !== state.events) return;
       const data = JSON.parse(e.data);
       renderCase(data.status, data.case, data.notes, data.audit);
+      loadCustomer(state.openId);
     });
   }
 
@@ -213,14 +221,11 @@
     if (!text) return;
     if (await act('notes', { text }) !== null) $('note-text').value = '';
   });
-  $('signout').addEventListener('click', async () => {
-    try { await api('POST', '/agent/api/signout'); } finally { location.replace('/agent'); }
-  });
 
   (async () => {
-    await loadSession();
+    state.session = await window.AgentConsole.loadSession();
+    window.AgentConsole.initHeader();
     const me = state.session.agent;
-    $('me').textContent = `${me.displayName} (${me.role.toLowerCase()})`;
     state.agents = await api('GET', '/agent/api/agents');
     $('transfer-to').replaceChildren(...state.agents.filter((a) => a.userName !== me.userName)
       .map((a) => el('option', { value: a.userName, text: `${a.displayName} (${a.userName})` })));

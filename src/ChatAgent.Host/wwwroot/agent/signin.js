@@ -23,7 +23,8 @@
         body: JSON.stringify({ userName: form.userName.value, password: form.password.value }),
       });
       if (response.ok) {
-        location.replace('/agent');
+        // The same address now serves the page that was asked for (queue, history or metrics).
+        location.reload();
         return;
       }
       const body = await response.json().catch(() => null);
