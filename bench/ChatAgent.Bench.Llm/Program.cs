@@ -62,14 +62,6 @@ void Run(string label, string path)
     var rng = new Random(42);
     LLamaToken[] RandomPrompt(int n) => [.. Enumerable.Range(0, n).Select(_ => (LLamaToken)rng.Next(3, 259))];
 
-    // Raw LLamaSharp: one context, one sequence, synchronous decode loop, greedy sampling. Raw and engine runs
-    // alternate and the best of each is kept, so that page-cache warm-up and a noisy machine hit both alike.
-    // A context that can hold several sequences decodes one stream more slowly in llama.cpp (llama-server -np 8 shows
-    // the same), so the engine's own cost is its ratio to a raw loop on a context shaped like its own.
-    const int engineSeqs = 16;
-    var raw = RawExecutor(path, RandomPrompt(promptTokens), decodeTokens);
-    var rawWide = RawExecutor(path, RandomPrompt(promptTokens), decodeTokens, engineSeqs);
-
     var options = new ModelOptions
     {
         Path = path, ContextSize = 8192, BatchSize = 512, Threads = threads, MaxConcurrent = 8, QueueLength = 8,
@@ -77,22 +69,28 @@ void Run(string label, string path)
     };
     using var model = LocalModel.Load(options);
     var engine = model.Engine;
-    // Warm-up.
+    var weights = model.Engine.Weights;
+    // The ratio is measured on an engine that keeps no idle conversation (CacheTokens 0), as the raw loops keep none;
+    // the same decode beside idle cached conversations is measured after it, because every decode step attends over
+    // all used cells of the shared cache.
+    const int engineSeqs = 16;
+    using var clean = new InferenceEngine(weights, path, new EngineSettings(8192, 512, threads, 8, 8, engineSeqs - 8, null, CacheTokens: 0));
+    // Warm-up of both, so that page cache and first-touch costs hit neither measurement.
     Generate(engine, RandomPrompt(8), 4);
-    // The ratio is measured on an engine that keeps no idle conversation (CacheTokens 0), as the raw executor keeps
-    // none; the same decode beside idle cached conversations is measured after it, because every decode step attends
-    // over all used cells of the shared cache.
-    using var clean = new InferenceEngine(model.Engine.Weights, path, new EngineSettings(8192, 512, threads, 8, 8, engineSeqs - 8, null, CacheTokens: 0));
+    Generate(clean, RandomPrompt(promptTokens), decodeTokens);
+    RawExecutor(weights, path, RandomPrompt(promptTokens), decodeTokens);
+
+    // Raw LLamaSharp on the same loaded weights: a synchronous decode loop with greedy sampling, on a 1-sequence context
+    // and on a context shaped like the engine's (16 sequences, unified cache). Raw and engine runs alternate in the same
+    // process state and the best of each is kept, so a noisy machine hits both alike.
+    (double PromptTps, double DecodeTps) raw = default, rawWide = default;
     double promptTps = 0, gen = 0, genQuiet = 0, genCached = 0;
     for (var round = 0; round < rounds; round++)
     {
-        if (round > 0)
-        {
-            var again = RawExecutor(path, RandomPrompt(promptTokens), decodeTokens);
-            raw = (Math.Max(raw.PromptTps, again.PromptTps), Math.Max(raw.DecodeTps, again.DecodeTps));
-            var wideAgain = RawExecutor(path, RandomPrompt(promptTokens), decodeTokens, engineSeqs);
-            rawWide = (Math.Max(rawWide.PromptTps, wideAgain.PromptTps), Math.Max(rawWide.DecodeTps, wideAgain.DecodeTps));
-        }
+        var one = RawExecutor(weights, path, RandomPrompt(promptTokens), decodeTokens);
+        raw = (Math.Max(raw.PromptTps, one.PromptTps), Math.Max(raw.DecodeTps, one.DecodeTps));
+        var wide = RawExecutor(weights, path, RandomPrompt(promptTokens), decodeTokens, engineSeqs);
+        rawWide = (Math.Max(rawWide.PromptTps, wide.PromptTps), Math.Max(rawWide.DecodeTps, wide.DecodeTps));
         var first = TimeToFirst(clean, RandomPrompt(promptTokens), 1, out _);
         promptTps = Math.Max(promptTps, promptTokens / first.TotalSeconds);
         gen = Math.Max(gen, Generate(clean, RandomPrompt(promptTokens), decodeTokens, measureDecode: true));
@@ -148,7 +146,7 @@ void Run(string label, string path)
         var tokens = results.Sum(r => r.OutputTokens);
         var prefill = n * 100;
         // The same work in a raw LLamaSharp batch loop (all prompts in one batch, then one token per sequence a step).
-        var rawTps = RawBatched(path, prompts, results.Min(r => r.OutputTokens));
+        var rawTps = RawBatched(model.Engine.Weights, path, prompts, results.Min(r => r.OutputTokens));
         Console.WriteLine($"{n} concurrent: {tokens / elapsed,7:F1} tok/s generated (incl. {prefill} prompt tokens prefilled; {tokens} generated in {elapsed:F1} s); raw batch loop {rawTps,7:F1} tok/s; ratio {tokens / elapsed / rawTps:F2}");
     }
 
@@ -191,11 +189,10 @@ static TimeSpan TimeToFirst(InferenceEngine engine, IReadOnlyList<LLamaToken> pr
     return elapsed;
 }
 
-double RawBatched(string path, List<LLamaToken[]> prompts, int decode)
+double RawBatched(LLamaWeights weights, string path, List<LLamaToken[]> prompts, int decode)
 {
     var n = prompts.Count;
     var p = new ModelParams(path) { ContextSize = 8192, BatchSize = 512, UBatchSize = 512, Threads = threads, BatchThreads = threads, GpuLayerCount = 0, SeqMax = (uint)n, KVUnified = true };
-    using var weights = LLamaWeights.LoadFromFile(p);
     using var ctx = weights.CreateContext(p);
     var batch = new LLamaBatch();
     using var sampler = new GreedySamplingPipeline();
@@ -226,11 +223,10 @@ double RawBatched(string path, List<LLamaToken[]> prompts, int decode)
     return generated / sw.Elapsed.TotalSeconds;
 }
 
-(double PromptTps, double DecodeTps) RawExecutor(string path, LLamaToken[] prompt, int decode, uint seqMax = 1)
+(double PromptTps, double DecodeTps) RawExecutor(LLamaWeights weights, string path, LLamaToken[] prompt, int decode, uint seqMax = 1)
 {
-    // Same context size and flash-attention setting (llama.cpp's default) as the engine: only the engine differs.
+    // Same weights, context size and flash-attention setting (llama.cpp's default) as the engine: only the engine differs.
     var p = new ModelParams(path) { ContextSize = 8192, BatchSize = 512, UBatchSize = 512, Threads = threads, BatchThreads = threads, GpuLayerCount = 0, SeqMax = seqMax, KVUnified = true };
-    using var weights = LLamaWeights.LoadFromFile(p);
     using var ctx = weights.CreateContext(p);
     var batch = new LLamaBatch();
     using var sampler = new GreedySamplingPipeline();

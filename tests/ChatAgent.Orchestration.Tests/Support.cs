@@ -12,9 +12,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatAgent.Orchestration.Tests;
 
-/// <summary>A customer of the seeded demo shop with an order in a given state.</summary>
-internal sealed record ShopCustomer(string Id, string Email, string FirstName, string OrderId, string OrderStatus);
-
 /// <summary>A Direct Line conversation against the real host: send a message, wait for the bot's answer.</summary>
 internal sealed class Chat(ChatAgentTestHost host, HttpClient http, string conversationId) : IAsyncDisposable
 {
@@ -118,13 +115,8 @@ internal static class ShopData
         }
     }
 
-    public static async Task<ShopCustomer> CustomerWithOrderAsync(ChatAgentTestHost host, OrderStatus status, int skip = 0)
-    {
-        var factory = host.Services.GetRequiredService<IDbContextFactory<ShopDbContext>>();
-        await using var db = await factory.CreateDbContextAsync();
-        var order = await db.Orders.AsNoTracking().Include(o => o.Customer).Where(o => o.Status == status).OrderBy(o => o.Id).Skip(skip).FirstAsync();
-        return new ShopCustomer(order.CustomerId, order.Customer!.Email, order.Customer.FirstName, order.Id, order.Status.ToDisplay());
-    }
+    public static Task<DemoShopCustomer> CustomerWithOrderAsync(ChatAgentTestHost host, OrderStatus status, int skip = 0) =>
+        DemoShopTesting.CustomerWithOrderAsync(host, status, skip);
 
     public static async Task<OrderStatus> OrderStatusAsync(ChatAgentTestHost host, string orderId)
     {
@@ -146,15 +138,9 @@ internal static class TestSettings
 {
     public static Dictionary<string, string?> Base(params (string Key, string? Value)[] extra)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            // These conversations need a shop: a small demo store, seeded on the test's fresh database.
-            ["Shop:SeedDemoData"] = "true",
-            ["Shop:DemoCustomers"] = "30",
-            ["Shop:MaxVerificationAttempts"] = "3",
-            ["Orchestrator:PromptsPath"] = Path.Combine(RepositoryPaths.Root, "prompts"),
-            ["Orchestrator:KnowledgePath"] = Path.Combine(RepositoryPaths.Root, "knowledge"),
-        };
+        // These conversations need a shop: the shared small demo store, seeded on the test's fresh database.
+        var settings = DemoShopTesting.Settings();
+        settings["Shop:MaxVerificationAttempts"] = "3";
         foreach (var (key, value) in extra)
         {
             settings[key] = value;
