@@ -32,7 +32,7 @@ public sealed class TakeoverTests(HostFixture fixture) : IClassFixture<HostFixtu
         await Host.Services.GetRequiredService<AgentDesk>().RecordEscalationAsync(first.ConversationId, "refund outside policy", "Customer wants a refund for order #W1.", CancellationToken.None);
         await Task.Delay(50);
         using var second = await Customer.StartAsync(Host, userId: "second_customer_2");
-        await second.SendAsync("human please");
+        await second.SendAsync("my parcel is late");
         await Customer.EscalateAsync(Host, second.ConversationId);
 
         var queue = (await agent.GetOkAsync("/agent/api/queue")).AsArray().Select(q => q!).ToList();
@@ -90,7 +90,7 @@ public sealed class TakeoverTests(HostFixture fixture) : IClassFixture<HostFixtu
         using var bob = await AgentAsync("bob", "Bob Jones");
         using var admin = await AgentAsync("takeover-admin", "Admin", AgentRole.Admin);
         using var customer = await Customer.StartAsync(Host);
-        await customer.SendAsync("I want a person");
+        await customer.SendAsync("a question about my order");
         await Customer.EscalateAsync(Host, customer.ConversationId);
         var path = $"/agent/api/conversations/{customer.ConversationId}";
 
