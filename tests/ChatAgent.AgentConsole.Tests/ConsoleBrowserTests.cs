@@ -61,7 +61,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
 public sealed class ConsoleBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
-    private const string Password = "correct horse battery";
+    private const string Password = ConsoleClient.TestPassword;
     private const string Hostile = "<img src=x onerror=alert(1)><script>alert(2)</script> it never came";
 
     [Fact]

@@ -25,6 +25,18 @@ internal sealed class ConsoleClient : IDisposable
     public static async Task AddAccountAsync(ChatAgentTestHost host, string userName, string displayName, string password, AgentRole role = AgentRole.Agent) =>
         await host.Services.GetRequiredService<AgentAccounts>().AddAsync(userName, displayName, password, role, CancellationToken.None);
 
+    /// <summary>The password of the accounts the tests create.</summary>
+    public const string TestPassword = "correct horse battery";
+
+    /// <summary>Creates an account and returns a client signed in to it.</summary>
+    public static async Task<ConsoleClient> SignedInAsync(ChatAgentTestHost host, string userName, string displayName, AgentRole role = AgentRole.Agent)
+    {
+        await AddAccountAsync(host, userName, displayName, TestPassword, role);
+        var agent = new ConsoleClient(host);
+        await agent.SignInAsync(userName, TestPassword);
+        return agent;
+    }
+
     public async Task<JsonObject> RefreshSessionAsync()
     {
         var session = (await _http.GetFromJsonAsync<JsonObject>("/agent/api/session"))!;

@@ -12,7 +12,7 @@ namespace ChatAgent.AgentConsole.Tests;
 /// <summary>Ratings in the widget, the history and metrics pages and the customer panel, in Chromium against one shared host.</summary>
 public sealed class ConsoleFeaturesBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
-    private const string Password = "correct horse battery";
+    private const string Password = ConsoleClient.TestPassword;
     private const string ConversationIdScript =
         "() => { for (const s of [sessionStorage, localStorage]) for (let i = 0; i < s.length; i++) { const k = s.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) return JSON.parse(s.getItem(k)).conversationId; } return null; }";
 

@@ -11,7 +11,7 @@ namespace ChatAgent.AgentConsole.Tests;
 public sealed class ConsoleSecurityTests(HostFixture fixture) : IClassFixture<HostFixture>
 {
     private ChatAgentTestHost Host => fixture.Host;
-    private const string Password = "correct horse battery";
+    private const string Password = ConsoleClient.TestPassword;
 
     [Theory]
     [InlineData("GET", "/agent/api/queue")]

@@ -7,7 +7,7 @@ namespace ChatAgent.AgentConsole.Tests;
 public sealed class CustomerPanelTests(HostFixture fixture) : IClassFixture<HostFixture>
 {
     private ChatAgentTestHost Host => fixture.Host;
-    private const string Password = "correct horse battery";
+    private const string Password = ConsoleClient.TestPassword;
 
     [Fact]
     public async Task The_conversation_shows_the_verified_customer_with_their_newest_orders_first()

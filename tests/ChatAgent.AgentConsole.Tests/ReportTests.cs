@@ -9,7 +9,7 @@ namespace ChatAgent.AgentConsole.Tests;
 public sealed class ReportTests(HostFixture fixture) : IClassFixture<HostFixture>
 {
     private ChatAgentTestHost Host => fixture.Host;
-    private const string Password = "correct horse battery";
+    private const string Password = ConsoleClient.TestPassword;
 
     [Fact]
     public async Task Metrics_history_and_export_match_a_seeded_set_of_conversations()

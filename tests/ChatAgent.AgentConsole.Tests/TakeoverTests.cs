@@ -12,15 +12,10 @@ namespace ChatAgent.AgentConsole.Tests;
 public sealed class TakeoverTests(HostFixture fixture) : IClassFixture<HostFixture>
 {
     private ChatAgentTestHost Host => fixture.Host;
-    private const string Password = "correct horse battery";
+    private const string Password = ConsoleClient.TestPassword;
 
-    private async Task<ConsoleClient> AgentAsync(string userName, string displayName, AgentRole role = AgentRole.Agent)
-    {
-        await ConsoleClient.AddAccountAsync(Host, userName, displayName, Password, role);
-        var agent = new ConsoleClient(Host);
-        await agent.SignInAsync(userName, Password);
-        return agent;
-    }
+    private Task<ConsoleClient> AgentAsync(string userName, string displayName, AgentRole role = AgentRole.Agent) =>
+        ConsoleClient.SignedInAsync(Host, userName, displayName, role);
 
     [Fact]
     public async Task Escalated_conversations_queue_longest_waiting_first_with_customer_reason_and_summary()
