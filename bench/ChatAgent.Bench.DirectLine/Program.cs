@@ -61,6 +61,10 @@ var app = ChatAgentApp.Create([], builder =>
         ["Database:Provider"] = postgres is null ? "Sqlite" : "Postgres",
         ["ConnectionStrings:ChatAgent"] = postgres ?? $"Data Source={Path.Combine(dataDir, "bench.db")}",
         ["Logging:LogLevel:Default"] = "Warning",
+        // The transport alone: no demo shop seeded and no catalogue embedded in the background while it is measured.
+        ["Shop:SeedDemoData"] = "false",
+        ["Search:IndexOnStart"] = "false",
+        ["MicrosoftAppId"] = "",
     });
     builder.Services.AddSingleton<IBot, InstantBot>();
 });
