@@ -80,10 +80,11 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
 
-        // One statement both allocates the number and takes the row's write lock, on SQLite and PostgreSQL alike,
-        // so concurrent appends (other requests, other hosts) serialise per conversation.
+        // One statement allocates the number, stamps the conversation and takes the row's write lock, on SQLite and
+        // PostgreSQL alike, so concurrent appends (other requests, other hosts) serialise per conversation.
+        var now = clock.GetUtcNow();
         var allocated = await db.Database
-            .SqlQuery<long>($"UPDATE conversations SET last_sequence = last_sequence + 1 WHERE id = {conversationId} RETURNING last_sequence AS \"Value\"")
+            .SqlQuery<long>($"UPDATE conversations SET last_sequence = last_sequence + 1, updated_at = {now} WHERE id = {conversationId} RETURNING last_sequence AS \"Value\"")
             .ToListAsync(ct);
         if (allocated.Count == 0)
         {
@@ -91,7 +92,6 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
         }
 
         var sequence = allocated[0];
-        var now = clock.GetUtcNow();
         activity.Id = FormatActivityId(conversationId, sequence);
         activity.Timestamp ??= now;
         activity.Conversation ??= new ConversationAccount();
@@ -110,7 +110,6 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
             Json = ActivityJson.Serialize(activity),
         });
         await db.SaveChangesAsync(ct);
-        await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.UpdatedAt, now), ct);
         await tx.CommitAsync(ct);
         return new StoredActivity(sequence, activity);
     }
@@ -150,8 +149,8 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
     public Task CompleteTurnAsync(string conversationId, long sequence, CancellationToken ct) => WriteAsync(async () =>
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.Activities.Where(a => a.ConversationId == conversationId && a.Sequence == sequence)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.PendingTurn, false), ct);
+        // Plain SQL: on this path (once per message) it costs a fraction of ExecuteUpdate's expression handling.
+        return await db.Database.ExecuteSqlAsync($"UPDATE activities SET pending_turn = FALSE WHERE conversation_id = {conversationId} AND sequence = {sequence}", ct);
     }, ct);
 
     public Task SetStatusAsync(string conversationId, ConversationStatus status, CancellationToken ct) => WriteAsync(async () =>
