@@ -25,15 +25,8 @@ internal sealed class Customer : IDisposable
 
     public static async Task<Customer> StartAsync(ChatAgentTestHost host, string? userId = null)
     {
-        using var secret = host.ClientWith(host.Secret);
-        var generate = await secret.PostAsJsonAsync("/v3/directline/tokens/generate", userId is null ? new { } : (object)new { user = new { id = userId } });
-        generate.EnsureSuccessStatusCode();
-        var token = (await generate.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
-        var http = host.ClientWith(token);
-        var start = await http.PostAsync("/v3/directline/conversations", null);
-        start.EnsureSuccessStatusCode();
-        var body = (await start.Content.ReadFromJsonAsync<JsonObject>())!;
-        return new Customer(http, body["conversationId"]!.GetValue<string>(), body["token"]!.GetValue<string>());
+        var session = await host.StartDirectLineAsync(userId);
+        return new Customer(session.Http, session.ConversationId, session.Token);
     }
 
     public async Task<string> SendAsync(string text)

@@ -29,15 +29,8 @@ internal sealed class DirectLineTestClient : IAsyncDisposable
 
     public static async Task<DirectLineTestClient> StartAsync(ChatAgentTestHost host, string? userId = null)
     {
-        using var secret = host.ClientWith(host.Secret);
-        var generate = await secret.PostAsJsonAsync("/v3/directline/tokens/generate", userId is null ? new { } : (object)new { user = new { id = userId } });
-        generate.EnsureSuccessStatusCode();
-        var token = (await generate.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
-        var http = host.ClientWith(token);
-        var start = await http.PostAsync("/v3/directline/conversations", null);
-        Assert.Equal(System.Net.HttpStatusCode.Created, start.StatusCode);
-        var body = (await start.Content.ReadFromJsonAsync<JsonObject>())!;
-        return new DirectLineTestClient(http, body["conversationId"]!.GetValue<string>(), body["token"]!.GetValue<string>(), body["streamUrl"]!.GetValue<string>());
+        var session = await host.StartDirectLineAsync(userId);
+        return new DirectLineTestClient(session.Http, session.ConversationId, session.Token, session.StreamUrl);
     }
 
     public async Task<string> SendAsync(string text, string? clientActivityId = null)

@@ -19,15 +19,8 @@ internal sealed class Chat(ChatAgentTestHost host, HttpClient http, string conve
 
     public static async Task<Chat> StartAsync(ChatAgentTestHost host)
     {
-        using var secret = host.ClientWith(host.Secret);
-        var generate = await secret.PostAsJsonAsync("/v3/directline/tokens/generate", new { });
-        generate.EnsureSuccessStatusCode();
-        var token = (await generate.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
-        var http = host.ClientWith(token);
-        var start = await http.PostAsync("/v3/directline/conversations", null);
-        start.EnsureSuccessStatusCode();
-        var body = (await start.Content.ReadFromJsonAsync<JsonObject>())!;
-        return new Chat(host, http, body["conversationId"]!.GetValue<string>()) { StreamUrl = new Uri(body["streamUrl"]!.GetValue<string>()) };
+        var session = await host.StartDirectLineAsync();
+        return new Chat(host, session.Http, session.ConversationId) { StreamUrl = new Uri(session.StreamUrl) };
     }
 
     /// <summary>The conversation's Direct Line WebSocket (the token rides in its query).</summary>

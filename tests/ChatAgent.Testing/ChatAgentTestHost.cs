@@ -1,4 +1,7 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ChatAgent.Host.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -73,6 +76,27 @@ public sealed class ChatAgentTestHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// Starts a Direct Line conversation as a shop's page does: a token from the secret (bound to <paramref name="userId"/>
+    /// when given), then the conversation; the returned client sends that conversation's token.
+    /// </summary>
+    public async Task<DirectLineSession> StartDirectLineAsync(string? userId = null)
+    {
+        using var secret = ClientWith(Secret);
+        using var generate = await secret.PostAsJsonAsync("/v3/directline/tokens/generate", userId is null ? new { } : (object)new { user = new { id = userId } });
+        generate.EnsureSuccessStatusCode();
+        var token = (await generate.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        var http = ClientWith(token);
+        using var start = await http.PostAsync("/v3/directline/conversations", null);
+        if (start.StatusCode != HttpStatusCode.Created)
+        {
+            http.Dispose();
+            throw new InvalidOperationException($"Starting a conversation answered {(int)start.StatusCode}: {await start.Content.ReadAsStringAsync()}");
+        }
+        var body = (await start.Content.ReadFromJsonAsync<JsonObject>())!;
+        return new DirectLineSession(http, body["conversationId"]!.GetValue<string>(), body["token"]!.GetValue<string>(), body["streamUrl"]!.GetValue<string>());
+    }
+
     /// <summary>Stops the host as a shutdown does (services stay readable until <see cref="DisposeAsync"/>).</summary>
     public Task StopAsync() => _app.StopAsync();
 
@@ -92,3 +116,6 @@ public sealed class ChatAgentTestHost : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A started Direct Line conversation: a client carrying its token, its id and its WebSocket address.</summary>
+public sealed record DirectLineSession(HttpClient Http, string ConversationId, string Token, string StreamUrl);

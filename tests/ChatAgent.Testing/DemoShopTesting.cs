@@ -89,14 +89,8 @@ public sealed class DirectLineChat : IDisposable
 
     public static async Task<DirectLineChat> StartAsync(ChatAgentTestHost host)
     {
-        using var secret = host.ClientWith(host.Secret);
-        using var generate = await secret.PostAsJsonAsync("/v3/directline/tokens/generate", new { });
-        generate.EnsureSuccessStatusCode();
-        var token = (await generate.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
-        var http = host.ClientWith(token);
-        using var start = await http.PostAsync("/v3/directline/conversations", null);
-        start.EnsureSuccessStatusCode();
-        return new DirectLineChat(host, http, (await start.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
+        var session = await host.StartDirectLineAsync();
+        return new DirectLineChat(host, session.Http, session.ConversationId);
     }
 
     /// <summary>Sends a message and returns the bot's stored messages in answer to it, once its turn is over.</summary>
