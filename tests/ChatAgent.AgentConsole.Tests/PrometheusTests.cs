@@ -5,6 +5,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatAgent.AgentConsole.Tests;
 
+/// <summary>
+/// Runs alone: OpenTelemetry listens to every meter named "ChatAgent" in the process, so another test class's host
+/// (its own database) would otherwise answer the queue gauge in this host's scrape.
+/// </summary>
+[CollectionDefinition(nameof(PrometheusTests), DisableParallelization = true)]
+public sealed class PrometheusCollection;
+
+[Collection(nameof(PrometheusTests))]
 public sealed class PrometheusTests
 {
     [Fact]
