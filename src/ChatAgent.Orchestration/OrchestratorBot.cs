@@ -60,7 +60,9 @@ public sealed class OrchestratorBot : IBot
         var input = InputGuard.Check(raw, _options.MaxInputCharacters);
         if (input.Refusal is not null)
         {
-            await turn.SendAsync(new Activity { Text = input.Refusal, ChannelData = State("input", "failed") }, cancellationToken);
+            // "declined", not "failed": an over-long or empty message is not the bot failing to understand, and must not
+            // push the conversation towards a handoff for repeated failures.
+            await turn.SendAsync(new Activity { Text = input.Refusal, ChannelData = State("input", "declined") }, cancellationToken);
             return;
         }
         var text = input.Text;

@@ -211,6 +211,10 @@ public sealed class NoModelConversationTests(NoModelHost fixture) : IClassFixtur
         await using var chat = await Chat.StartAsync(Host);
         var answer = await chat.AskAsync(new string('a', 2500));
         Assert.Contains("too long", answer.Text);
+
+        // A long paste followed by a message the bot does not understand is one failure, not two: no handoff.
+        await chat.AskAsync("{\"not\": json");
+        Assert.Equal(ConversationStatus.Active, await chat.StatusAsync());
     }
 }
 
