@@ -106,27 +106,20 @@ internal sealed class ModelTurnRunner(
         }
         if (busy)
         {
+            // Keep whatever was already said; the customer is then asked to send the message again.
             await FlushSentencesAsync(final: true);
-            var partial = sent.ToString().Trim();
-            var busyState = new JsonObject
-            {
-                ["mode"] = "model",
-                ["intent"] = "model",
-                ["outcome"] = "busy",
-                ["tools"] = new JsonArray([.. filter.Calls.Select(c => (JsonNode)c.Name)]),
-            };
-            await stream.CompleteAsync(new Activity { Text = partial.Length > 0 ? partial + "\n\n" + BusyAnswer : BusyAnswer, ChannelData = new JsonObject { [TranscriptEvents.StateKey] = busyState } }, ct);
-            // Not the bot's failure: a busy model does not count towards a handoff for repeated failures.
-            return new ModelTurnResult(null, null, false);
         }
-
-        if (handoff.RequestedSummary is not null)
+        else if (handoff.RequestedSummary is not null)
         {
             return new ModelTurnResult(handoff.RequestedReason, handoff.RequestedSummary, false);
         }
 
         var answer = unsupported.Count > 0 ? CorrectedAnswer : sent.ToString().Trim();
-        if (answer.Length == 0)
+        if (busy)
+        {
+            answer = answer.Length > 0 ? answer + "\n\n" + BusyAnswer : BusyAnswer;
+        }
+        else if (answer.Length == 0)
         {
             answer = filter.Calls.Count > 0 ? "Done." : "Sorry, I don't have an answer to that. Could you put it another way?";
         }
@@ -134,7 +127,7 @@ internal sealed class ModelTurnRunner(
         {
             ["mode"] = "model",
             ["intent"] = "model",
-            ["outcome"] = unsupported.Count > 0 || filter.Calls.Count > 0 && filter.Calls.All(c => c.IsError) ? "failed" : "ok",
+            ["outcome"] = busy ? "busy" : unsupported.Count > 0 || filter.Calls.Count > 0 && filter.Calls.All(c => c.IsError) ? "failed" : "ok",
             ["tools"] = new JsonArray([.. filter.Calls.Select(c => (JsonNode)c.Name)]),
         };
         if (unsupported.Count > 0)
@@ -143,7 +136,8 @@ internal sealed class ModelTurnRunner(
             logger.LogWarning("Answer in conversation {ConversationId} named facts no tool returned ({Facts}); replaced", turn.Conversation.Id, string.Join(", ", unsupported.Select(u => u.Kind)));
         }
         await stream.CompleteAsync(new Activity { Text = answer, ChannelData = new JsonObject { [TranscriptEvents.StateKey] = state } }, ct);
-        return new ModelTurnResult(null, null, unsupported.Count > 0);
+        // A busy model is not the bot's failure: it does not count towards a handoff for repeated failures.
+        return new ModelTurnResult(null, null, !busy && unsupported.Count > 0);
 
         async Task FlushSentencesAsync(bool final)
         {
