@@ -20,4 +20,31 @@ public sealed class ShopOptions
     /// <summary>Failed verification attempts allowed per conversation before it must go to a human (default 5).</summary>
     [Range(1, 50)]
     public int MaxVerificationAttempts { get; set; } = 5;
+
+    /// <summary>ISO 4217 code of the shop's currency (default <c>USD</c>); amounts customers read are written in it.</summary>
+    [RegularExpression("^[A-Za-z]{3}$", ErrorMessage = "Shop:Currency must be a three-letter ISO 4217 code such as USD, EUR or CNY.")]
+    public string Currency { get; set; } = "USD";
+
+    /// <summary>Culture amounts and dates are written in (default <c>en-US</c>).</summary>
+    [CultureName]
+    public string Culture { get; set; } = "en-US";
+}
+
+/// <summary>Accepts a culture name .NET knows (e.g. en-US, de-DE, zh-CN).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class CultureNameAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        try
+        {
+            _ = System.Globalization.CultureInfo.GetCultureInfo(value as string ?? "", predefinedOnly: true);
+            return ValidationResult.Success;
+        }
+        catch (System.Globalization.CultureNotFoundException)
+        {
+            return new ValidationResult($"Shop:{validationContext.MemberName} '{value}' is not a known culture name (e.g. en-US, de-DE, zh-CN).");
+        }
+    }
 }

@@ -39,6 +39,7 @@ public static class ShopServiceCollectionExtensions
             var provider = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider;
             return new ShopDbContextFactory(provider, DatabaseExtensions.ResolveConnectionString(configuration, provider, contentRoot));
         });
+        services.TryAddSingleton<Formatting.ShopFormat>();
         services.TryAddSingleton<CustomerSessionFactory>();
         services.TryAddSingleton<ConfirmationGate>();
         services.TryAddSingleton<OrderActions>();
