@@ -14,9 +14,17 @@ public static class ChatAgentCli
             ChatAgent.Shop.Cli.ImportCommand.Create(),
             ChatAgent.Shop.Cli.PluginsCommand.Create(),
             ChatAgent.Host.AgentConsole.AgentsCommand.Create(),
-            ChatAgent.Orchestration.Intents.Eval.EvalCommand.Create(),
+            EvalVerb(),
         };
         return root;
+    }
+
+    /// <summary><c>eval intents</c> (the no-model classifier) and <c>eval tau-retail</c> (a model through the whole host).</summary>
+    private static Command EvalVerb()
+    {
+        var eval = ChatAgent.Orchestration.Intents.Eval.EvalCommand.Create();
+        eval.Subcommands.Add(ChatAgent.Host.Eval.TauRetail.TauRetailEvalCommand.Create());
+        return eval;
     }
 
     /// <summary>No verb (or only options such as <c>--urls</c>) means <c>serve</c>.</summary>

@@ -150,7 +150,7 @@ public static class PluginsCommand
     }
 
     /// <summary>JSON strings become plain strings; other values are passed as JSON text, which Semantic Kernel converts to the parameter type.</summary>
-    internal static KernelArguments ParseArguments(string json)
+    public static KernelArguments ParseArguments(string json)
     {
         var node = JsonNode.Parse(json) as JsonObject ?? throw new InvalidOperationException("expected an object");
         var arguments = new KernelArguments();

@@ -12,8 +12,11 @@ namespace ChatAgent.Shop.Cli;
 /// </summary>
 public static class ShopCli
 {
-    /// <summary>Builds the shop's services and brings the store schema up to date (no demo seeding).</summary>
-    public static async Task<ServiceProvider> BuildServicesAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the shop's services and brings the store schema up to date (no demo seeding). <paramref name="overrides"/>
+    /// (configuration keys, e.g. <c>ConnectionStrings:ChatAgent</c>) win over appsettings.json and the environment.
+    /// </summary>
+    public static async Task<ServiceProvider> BuildServicesAsync(CancellationToken cancellationToken, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         var root = ContentRoot.Resolve();
         var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production";
@@ -22,7 +25,7 @@ public static class ShopCli
             .AddJsonFile("appsettings.json", optional: true)
             .AddJsonFile($"appsettings.{environment}.json", optional: true)
             .AddEnvironmentVariables()
-            .AddInMemoryCollection([new("Shop:SeedDemoData", "false")])
+            .AddInMemoryCollection([new("Shop:SeedDemoData", "false"), .. overrides ?? []])
             .Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddConfiguration(configuration.GetSection("Logging")).SetMinimumLevel(LogLevel.Warning));
