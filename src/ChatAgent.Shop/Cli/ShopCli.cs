@@ -25,7 +25,8 @@ public static class ShopCli
             .AddJsonFile("appsettings.json", optional: true)
             .AddJsonFile($"appsettings.{environment}.json", optional: true)
             .AddEnvironmentVariables()
-            .AddInMemoryCollection([new("Shop:SeedDemoData", "false"), .. overrides ?? []])
+            .AddInMemoryCollection([new("Shop:SeedDemoData", "false")])
+            .AddInMemoryCollection(overrides ?? [])
             .Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddConfiguration(configuration.GetSection("Logging")).SetMinimumLevel(LogLevel.Warning));

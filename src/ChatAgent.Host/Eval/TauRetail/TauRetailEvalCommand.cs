@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ChatAgent.Host.Eval.TauRetail;
 
 /// <summary>
-/// <c>chatagent eval tau-retail [--tasks N|ids] [--trials k] --user-model ENDPOINT|GGUF [--out DIR]</c>: τ²-bench's
+/// <c>chatagent eval tau-retail [--tasks N | --task-ids A,B] [--trials k] --user-model ENDPOINT|GGUF [--out DIR]</c>: τ²-bench's
 /// retail tasks against the configured model through the real host, with a simulated customer; prints each task's
 /// rewards and pass^1…pass^k, and writes a JSON transcript per trial.
 /// </summary>
@@ -14,7 +14,8 @@ public static class TauRetailEvalCommand
     /// <summary>Creates the <c>tau-retail</c> subcommand of <c>eval</c>.</summary>
     public static Command Create()
     {
-        var tasks = new Option<string?>("--tasks") { Description = "N (the split's first N tasks) or comma-separated task ids (default: the whole split)" };
+        var tasks = new Option<int?>("--tasks") { Description = "run the split's first N tasks (default: the whole split)" };
+        var taskIds = new Option<string?>("--task-ids") { Description = "comma-separated task ids to run instead, e.g. 0,11,66" };
         var split = new Option<string>("--split") { Description = "τ² split to take tasks from: test, train or base (all 114)", DefaultValueFactory = _ => "test" };
         var trials = new Option<int>("--trials") { Description = "trials per task: k of pass^k", DefaultValueFactory = _ => 1 };
         var userModel = new Option<string?>("--user-model") { Description = "the simulated customer: an OpenAI-compatible endpoint (http://host:port/v1) or a GGUF file" };
@@ -28,7 +29,7 @@ public static class TauRetailEvalCommand
         var command = new Command("tau-retail", "Measure the configured model on τ-bench's retail tasks (pass^k) with a simulated customer. "
             + "Configuration overrides such as --Model:Path=FILE.gguf may follow.")
         {
-            tasks, split, trials, userModel, userModelName, userApiKey, userTemperature, maxTurns, turnTimeout, data, output,
+            tasks, taskIds, split, trials, userModel, userModelName, userApiKey, userTemperature, maxTurns, turnTimeout, data, output,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
@@ -59,6 +60,7 @@ public static class TauRetailEvalCommand
                 OutputFolder = parse.GetValue(output)?.FullName ?? Path.Combine(root, "data", "eval", $"tau-retail-{DateTime.UtcNow:yyyyMMdd-HHmmss}"),
                 Split = parse.GetValue(split)!,
                 Tasks = parse.GetValue(tasks),
+                TaskIds = parse.GetValue(taskIds),
                 Trials = parse.GetValue(trials),
                 UserModel = user,
                 UserModelName = parse.GetValue(userModelName),
@@ -79,6 +81,17 @@ public static class TauRetailEvalCommand
             {
                 var message = e is OptionsValidationException v ? string.Join("; ", v.Failures) : e.Message;
                 await stderr.WriteLineAsync($"eval tau-retail: {message}");
+                return 1;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await stderr.WriteLineAsync("eval tau-retail: cancelled.");
+                return 130;
+            }
+            catch (Exception e)
+            {
+                // Transcripts written so far stay in the output folder.
+                await stderr.WriteLineAsync($"eval tau-retail failed ({e.GetType().Name}): {e.Message}");
                 return 1;
             }
         });

@@ -19,8 +19,11 @@ public sealed class TauRetailEvalOptions
     /// <summary>τ²'s split to take tasks from: test (default), train or base (all).</summary>
     public string Split { get; init; } = "test";
 
-    /// <summary>Null: the whole split; a number N: its first N tasks; otherwise comma-separated task ids.</summary>
-    public string? Tasks { get; init; }
+    /// <summary>The split's first N tasks; null: the whole split.</summary>
+    public int? Tasks { get; init; }
+
+    /// <summary>Comma-separated task ids to run instead of the split.</summary>
+    public string? TaskIds { get; init; }
 
     /// <summary>Trials per task (k of pass^k).</summary>
     public int Trials { get; init; } = 1;
@@ -113,10 +116,10 @@ public static class TauRetailEvaluation
     public static async Task<TauRetailReport> RunAsync(TauRetailEvalOptions options, TextWriter progress, CancellationToken ct)
     {
         var all = TauTasks.Load(options.DataFolder);
-        var tasks = TauTasks.Select(all, options.DataFolder, options.Split, options.Tasks);
+        var tasks = TauTasks.Select(all, options.DataFolder, options.Split, options.Tasks, options.TaskIds);
         if (tasks.Count == 0)
         {
-            throw new FormatException($"No tasks selected (split '{options.Split}', --tasks '{options.Tasks}').");
+            throw new FormatException($"No tasks selected (split '{options.Split}', --tasks {options.Tasks}, --task-ids '{options.TaskIds}').");
         }
         var dbJson = Path.Combine(options.DataFolder, "db.json");
         if (!File.Exists(dbJson))
@@ -138,7 +141,9 @@ public static class TauRetailEvaluation
         await progress.WriteLineAsync($"τ-retail: {tasks.Count} task(s) × {options.Trials} trial(s); agent {options.AgentDescription}");
         // The store copies get the same command-line overrides as the hosts (e.g. Plugins:*, Search:*).
         var commandLine = new ConfigurationBuilder().AddCommandLine([.. options.HostArguments]).Build().AsEnumerable().Where(kv => kv.Value is not null).ToList();
+        var importing = System.Diagnostics.Stopwatch.StartNew();
         var store = await TauStore.CreateAsync(dbJson, Path.Combine(options.OutputFolder, "stores"), commandLine, ct);
+        await progress.WriteLineAsync($"store imported and indexed in {importing.Elapsed.TotalSeconds:0.0} s");
 
         // The simulated customer gets its own engine settings when it is a GGUF: the agent's threads and GPU layers, its own file.
         var userLocal = configuration.GetSection(ModelOptions.SectionName).Get<ModelOptions>() ?? new ModelOptions();
@@ -149,7 +154,9 @@ public static class TauRetailEvaluation
         var outcomes = new List<TrialOutcome>();
         foreach (var task in tasks)
         {
+            var goldTime = System.Diagnostics.Stopwatch.StartNew();
             var gold = await store.GoldAsync(task, ct);
+            await progress.WriteLineAsync($"task {task.Id}: expected state in {goldTime.Elapsed.TotalSeconds:0.0} s");
             foreach (var problem in gold.Problems)
             {
                 await progress.WriteLineAsync($"warning: task {task.Id}: an expected action is refused by our plugins: {problem}");
@@ -158,7 +165,7 @@ public static class TauRetailEvaluation
             {
                 var outcome = await trial.RunAsync(task, i, gold, ct);
                 outcomes.Add(outcome);
-                await progress.WriteLineAsync($"task {task.Id} trial {i}: reward {outcome.Reward} ({outcome.CustomerMessages} customer messages, {outcome.Seconds:0.0} s; {outcome.StopReason})");
+                await progress.WriteLineAsync($"task {task.Id} trial {i}: reward {outcome.Reward} ({outcome.CustomerMessages} customer messages, {outcome.Seconds:0.0} s host start {outcome.HostStartSeconds:0.0} s, conversation {outcome.ConversationSeconds:0.0} s; {outcome.StopReason})");
             }
         }
         var report = new TauRetailReport(outcomes, TauRetailReport.ComputePassHatK(outcomes.Select(o => (o.TaskId, o.Reward)), options.Trials), options.AgentDescription, user.Description);

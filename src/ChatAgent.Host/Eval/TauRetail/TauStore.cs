@@ -43,25 +43,71 @@ public sealed class TauStore
         ["Shop:SeedDemoData"] = "false",
     };
 
-    /// <summary>Imports <paramref name="dbJson"/> into <c>template.db</c> under <paramref name="folder"/> (replacing an old one).</summary>
+    private static Dictionary<string, string?> Merge(IEnumerable<KeyValuePair<string, string?>> overrides, string file)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in overrides.Concat(DatabaseSettings(file)))
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    /// <summary>
+    /// Imports <paramref name="dbJson"/> into <c>template.db</c> under <paramref name="folder"/> (replacing an old one).
+    /// Within one process the import is done once per file and settings and copied after that (tests run several evaluations).
+    /// </summary>
     public static async Task<TauStore> CreateAsync(string dbJson, string folder, IReadOnlyList<KeyValuePair<string, string?>> overrides, CancellationToken ct)
     {
         Directory.CreateDirectory(folder);
         var template = Path.Combine(folder, "template.db");
         DeleteDatabase(template);
-        await using (var services = await ShopCli.BuildServicesAsync(ct, [.. overrides, .. DatabaseSettings(template)]))
+        var key = $"{Path.GetFullPath(dbJson)}|{File.GetLastWriteTimeUtc(dbJson):O}|{string.Join(";", overrides.Select(o => $"{o.Key}={o.Value}"))}";
+        var imported = Imported.GetOrAdd(key, _ => new Lazy<Task<string>>(() => ImportAsync(dbJson, overrides)));
+        string source;
+        try
         {
-            await using var db = await services.GetRequiredService<IDbContextFactory<ShopDbContext>>().CreateDbContextAsync(ct);
-            var report = await new TauRetailImporter(db).ImportFileAsync(dbJson, ImportProgress.Silent(), ct);
+            source = await imported.Value.WaitAsync(ct);
+        }
+        catch
+        {
+            Imported.TryRemove(key, out _);
+            throw;
+        }
+        File.Copy(source, template);
+        return new TauStore(folder, template, overrides);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string>>> Imported = new();
+
+    private static async Task<string> ImportAsync(string dbJson, IReadOnlyList<KeyValuePair<string, string?>> overrides)
+    {
+        var folder = Directory.CreateTempSubdirectory("chatagent-tau-store-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left in the temp folder; harmless.
+            }
+        };
+        var file = Path.Combine(folder, "imported.db");
+        await using (var services = await ShopCli.BuildServicesAsync(CancellationToken.None, Merge(overrides, file)))
+        {
+            await using var db = await services.GetRequiredService<IDbContextFactory<ShopDbContext>>().CreateDbContextAsync();
+            var report = await new TauRetailImporter(db).ImportFileAsync(dbJson, ImportProgress.Silent());
             if (report.Rejected.Count > 0)
             {
                 throw new InvalidOperationException($"Importing {dbJson} rejected {report.Rejected.Count} rows, e.g. {report.Rejected[0].Row}: {report.Rejected[0].Reason}");
             }
-            await services.GetRequiredService<CatalogInitializer>().IndexAsync(cancellationToken: ct);
-            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", ct);
+            await services.GetRequiredService<CatalogInitializer>().IndexAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
         }
         SqliteConnection.ClearAllPools();
-        return new TauStore(folder, template, overrides);
+        return file;
     }
 
     /// <summary>A fresh copy of the template named <paramref name="name"/>.db.</summary>
@@ -89,7 +135,7 @@ public sealed class TauStore
         var file = Copy($"gold-{task.Id}");
         var problems = new List<string>();
         StoreSnapshot snapshot;
-        await using (var services = await ShopCli.BuildServicesAsync(ct, [.. _overrides, .. DatabaseSettings(file)]))
+        await using (var services = await ShopCli.BuildServicesAsync(ct, Merge(_overrides, file)))
         {
             var factory = services.GetRequiredService<IDbContextFactory<ShopDbContext>>();
             var number = 0;

@@ -32,33 +32,28 @@ public static class TauTasks
     }
 
     /// <summary>
-    /// The tasks to run. <paramref name="selection"/> is null/empty (every task of the split), a count N (the split's
-    /// first N) or comma-separated task ids (the split is then ignored).
+    /// The tasks to run: the tasks named in <paramref name="ids"/> (comma-separated; the split is then ignored), else the
+    /// first <paramref name="count"/> tasks of the split (all of it when null).
     /// </summary>
-    public static IReadOnlyList<TauTask> Select(IReadOnlyList<TauTask> all, string dataFolder, string split, string? selection)
+    public static IReadOnlyList<TauTask> Select(IReadOnlyList<TauTask> all, string dataFolder, string split, int? count, string? ids)
     {
         var byId = all.ToDictionary(t => t.Id);
-        if (!string.IsNullOrWhiteSpace(selection) && !int.TryParse(selection, out _))
+        if (!string.IsNullOrWhiteSpace(ids))
         {
-            var ids = selection.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var unknown = ids.Where(id => !byId.ContainsKey(id)).ToList();
+            var wanted = ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var unknown = wanted.Where(id => !byId.ContainsKey(id)).ToList();
             if (unknown.Count > 0)
             {
-                throw new FormatException($"--tasks: no task with id {string.Join(", ", unknown)} in tasks.json (ids are {all[0].Id}…{all[^1].Id}).");
+                throw new FormatException($"--task-ids: no task with id {string.Join(", ", unknown)} in tasks.json (ids are {all[0].Id}…{all[^1].Id}).");
             }
-            return ids.Distinct().Select(id => byId[id]).ToList();
+            return wanted.Distinct().Select(id => byId[id]).ToList();
+        }
+        if (count is < 1)
+        {
+            throw new FormatException("--tasks must be at least 1.");
         }
         var inSplit = SplitIds(dataFolder, split).Where(byId.ContainsKey).Select(id => byId[id]).ToList();
-        if (string.IsNullOrWhiteSpace(selection))
-        {
-            return inSplit;
-        }
-        var count = int.Parse(selection, System.Globalization.CultureInfo.InvariantCulture);
-        if (count < 1)
-        {
-            throw new FormatException("--tasks: a count must be at least 1.");
-        }
-        return inSplit.Take(count).ToList();
+        return count is { } n ? inSplit.Take(n).ToList() : inSplit;
     }
 
     private static IEnumerable<string> SplitIds(string dataFolder, string split)

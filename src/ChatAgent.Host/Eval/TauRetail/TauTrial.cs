@@ -27,6 +27,8 @@ public sealed record TrialOutcome(
     int CustomerMessages,
     string StopReason,
     double Seconds,
+    double HostStartSeconds,
+    double ConversationSeconds,
     long? AgentPromptTokens,
     long? AgentGeneratedTokens,
     long? AgentCachedTokens,
@@ -59,11 +61,13 @@ public sealed class TauTrial(TauStore store, UserSimulator user, TauRetailEvalOp
         var customerMessages = 0;
         long? prompt = null, generated = null, cached = null;
         StoreSnapshot final;
+        double hostStart = 0, conversationEnd = 0;
         var app = ChatAgentApp.Create([.. options.HostArguments], b => b.Configuration.AddInMemoryCollection(settings));
         try
         {
             await ChatAgentApp.PrepareAsync(app, ct);
             await app.StartAsync(ct);
+            hostStart = started.Elapsed.TotalSeconds;
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var conversations = app.Services.GetRequiredService<ConversationStore>();
             using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
@@ -121,6 +125,7 @@ public sealed class TauTrial(TauStore store, UserSimulator user, TauRetailEvalOp
                 conversation.Add((true, answer.Count > 0 ? string.Join("\n", answer) : "(no answer)"));
             }
 
+            conversationEnd = started.Elapsed.TotalSeconds;
             if (app.Services.GetService<IChatModelInfo>()?.Mode == ChatModelMode.Local)
             {
                 var counters = app.Services.GetRequiredService<LocalModel>().Counters;
@@ -155,6 +160,8 @@ public sealed class TauTrial(TauStore store, UserSimulator user, TauRetailEvalOp
             ["stop_reason"] = stopReason,
             ["customer_messages"] = customerMessages,
             ["seconds"] = Math.Round(started.Elapsed.TotalSeconds, 1),
+            ["seconds_host_start"] = Math.Round(hostStart, 1),
+            ["seconds_conversation"] = Math.Round(conversationEnd - hostStart, 1),
             ["agent_model"] = options.AgentDescription,
             ["agent_tokens"] = prompt is null ? null : new JsonObject { ["prompt_processed"] = prompt, ["generated"] = generated, ["cached_reused"] = cached },
             ["user_model"] = user.Description,
@@ -163,7 +170,7 @@ public sealed class TauTrial(TauStore store, UserSimulator user, TauRetailEvalOp
             ["messages"] = messages,
         };
         await File.WriteAllTextAsync(path, transcript.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }), ct);
-        return new TrialOutcome(task.Id, trial, reward, differences.Count == 0, missing, customerMessages, stopReason, started.Elapsed.TotalSeconds, prompt, generated, cached, path);
+        return new TrialOutcome(task.Id, trial, reward, differences.Count == 0, missing, customerMessages, stopReason, started.Elapsed.TotalSeconds, hostStart, conversationEnd - hostStart, prompt, generated, cached, path);
     }
 
     private static JsonObject Message(string role, string text, string? note = null)
