@@ -62,7 +62,9 @@ public sealed class TauStore
         Directory.CreateDirectory(folder);
         var template = Path.Combine(folder, "template.db");
         DeleteDatabase(template);
-        var key = $"{Path.GetFullPath(dbJson)}|{File.GetLastWriteTimeUtc(dbJson):O}|{string.Join(";", overrides.Select(o => $"{o.Key}={o.Value}"))}";
+        // Only the settings the import and the search index read make a different store.
+        var storeSettings = overrides.Where(o => StoreSections.Any(s => o.Key.StartsWith(s, StringComparison.OrdinalIgnoreCase)));
+        var key = $"{Path.GetFullPath(dbJson)}|{File.GetLastWriteTimeUtc(dbJson):O}|{string.Join(";", storeSettings.Select(o => $"{o.Key}={o.Value}"))}";
         var imported = Imported.GetOrAdd(key, _ => new Lazy<Task<string>>(() => ImportAsync(dbJson, overrides)));
         string source;
         try
@@ -79,6 +81,7 @@ public sealed class TauStore
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string>>> Imported = new();
+    private static readonly string[] StoreSections = ["Shop:", "Search:", "Embeddings:", "Database:", "ConnectionStrings:"];
 
     private static async Task<string> ImportAsync(string dbJson, IReadOnlyList<KeyValuePair<string, string?>> overrides)
     {
