@@ -135,7 +135,10 @@ public sealed class TauTrial(TauStore store, UserSimulator user, TauRetailEvalOp
         }
         finally
         {
-            await app.StopAsync(CancellationToken.None);
+            if (hostStart > 0)
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
             await app.DisposeAsync();
             TauStore.DeleteDatabase(file);
         }
