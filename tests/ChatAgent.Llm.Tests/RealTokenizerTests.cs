@@ -97,6 +97,26 @@ public class RealTokenizerTests
         Assert.Contains("--tokenizer", e.Message);
     }
 
+    [Fact]
+    public void The_cli_writes_a_model_with_the_given_tokenizer_and_names_the_problem_with_a_wrong_file()
+    {
+        var dir = TestModels.TempDir();
+        var path = Path.Combine(dir, "cli.gguf");
+        var root = new System.CommandLine.RootCommand { Cli.MakeTestModelCommand.Create() };
+        var error = new StringWriter();
+        var config = new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error };
+
+        Assert.Equal(0, root.Parse(["make-test-model", "--out", path, "--preset", "tiny", "--tokenizer", RealTokenizers.Llama3]).Invoke(config));
+        Assert.Equal(ChatFamily.Llama3, ChatFormat.Detect(GgufInspector.Inspect(path).ChatTemplate, null).Family);
+
+        var notJson = Path.Combine(dir, "tokenizer.json");
+        File.WriteAllText(notJson, "vocab");
+        Assert.Equal(1, root.Parse(["make-test-model", "--out", path, "--preset", "tiny", "--tokenizer", notJson]).Invoke(config));
+        Assert.Equal(1, root.Parse(["make-test-model", "--out", path, "--preset", "llama3.2-1b"]).Invoke(config));
+        Assert.Contains("is not a tokenizer.json", error.ToString());
+        Assert.Contains("needs its tokenizer.json (--tokenizer FILE).\n", error.ToString().Replace("\r", "", StringComparison.Ordinal));
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -136,6 +136,13 @@ public sealed class RealTokenizerModelTests(Qwen3TokenizerModel model) : IClassF
         Assert.Contains("Model:PromptTokens 300", line);
         Assert.Contains("Model:ContextSize", line);
         Assert.Contains("Plugins:Enabled [orders, products, recommendations, store_hours]", line);
+
+        // The same refusal with full JSON schemas: the compact signatures take well under half their tokens.
+        var json = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostAsync(("Model:PromptTokens", "300"), ("Model:ToolSchema", "json")));
+        int ToolTokens(string message) => int.Parse(System.Text.RegularExpressions.Regex.Matches(message, @"\((\d+) tokens\)")[1].Groups[1].Value, CultureInfo.InvariantCulture);
+        var (compact, full) = (ToolTokens(line), ToolTokens(Assert.Single(json.Failures)));
+        Print($"all 22 tools: {compact} tokens as compact signatures, {full} as JSON schemas");
+        Assert.True(compact * 2 < full, $"compact {compact}, json {full}");
     }
 
     [Fact]

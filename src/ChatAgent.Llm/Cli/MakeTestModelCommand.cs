@@ -43,9 +43,10 @@ public static class MakeTestModelCommand
                 var vocab = tokenizerFile is null ? null : HuggingFaceTokenizer.Load(tokenizerFile.FullName);
                 TestModelFactory.Create(file.FullName, shape, q4, parse.GetValue(seed), tokenizer: vocab);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or System.Text.Json.JsonException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"make-test-model: {e.Message}");
+                var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+                parse.InvocationConfiguration.Error.WriteLine($"make-test-model: {message}");
                 return 1;
             }
             file.Refresh();

@@ -70,7 +70,16 @@ public sealed class HuggingFaceTokenizer
     {
         ArgumentException.ThrowIfNullOrEmpty(tokenizerJson);
         if (!File.Exists(tokenizerJson)) throw new FileNotFoundException($"Tokenizer file '{tokenizerJson}' does not exist.", tokenizerJson);
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(tokenizerJson));
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllBytes(tokenizerJson));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{tokenizerJson}' is not a tokenizer.json (not JSON: {e.Message}).", e);
+        }
+        using var _ = doc;
         var root = doc.RootElement;
         if (!root.TryGetProperty("model", out var model) || !model.TryGetProperty("type", out var type) || type.GetString() != "BPE"
             || !model.TryGetProperty("vocab", out var vocab) || !model.TryGetProperty("merges", out var mergesJson))
