@@ -58,6 +58,7 @@ public static class ChatModelServiceCollectionExtensions
         services.AddOptions<ModelOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
         services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
+        services.AddSingleton<ModelTurnOutcomes>();
 
         var options = section.Get<ModelOptions>() ?? new ModelOptions();
         if (options.Endpoint.Length > 0)
@@ -141,8 +142,11 @@ internal sealed class ModelOptionsValidator(IHostEnvironment? env = null) : IVal
     }
 }
 
-/// <summary>Reports the model mode, backend, native library, model metadata, context size, GPU layers and cache counters.</summary>
-public sealed class ModelHealthCheck(IChatModelInfo info, IServiceProvider services, IOptions<ModelOptions> options) : IHealthCheck
+/// <summary>
+/// Reports the model mode, backend, native library, model metadata, context size, GPU layers and cache counters;
+/// Degraded while model turns fail (<see cref="ModelTurnOutcomes"/>).
+/// </summary>
+public sealed class ModelHealthCheck(IChatModelInfo info, IServiceProvider services, IOptions<ModelOptions> options, ModelTurnOutcomes outcomes) : IHealthCheck
 {
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -177,6 +181,9 @@ public sealed class ModelHealthCheck(IChatModelInfo info, IServiceProvider servi
             data["parameters"] = model.ParameterCount;
             data["chatFormat"] = model.ChatClient.Family.ToString();
             data["contextSize"] = model.ContextSize;
+            data["contextDerived"] = model.Plan.Derived;
+            data["trainedContext"] = model.TrainedContext;
+            data["promptTokenLimit"] = model.Plan.PromptTokenLimit;
             data["gpuLayers"] = model.Options.GpuLayerCount;
             data["maxConcurrent"] = model.Options.MaxConcurrent;
             data["activeSequences"] = c.ActiveSequences;
@@ -188,6 +195,16 @@ public sealed class ModelHealthCheck(IChatModelInfo info, IServiceProvider servi
             data["generatedTokens"] = c.GeneratedTokens;
             data["busyRejections"] = c.BusyRejections;
             data["evictions"] = c.Evictions;
+        }
+        var turns = outcomes.Snapshot();
+        data["answeredTurns"] = turns.Answered;
+        data["failedTurns"] = turns.Failures;
+        if (turns.ConsecutiveFailures > 0)
+        {
+            data["consecutiveFailedTurns"] = turns.ConsecutiveFailures;
+            data["lastError"] = turns.LastError ?? "";
+            return Task.FromResult(HealthCheckResult.Degraded(
+                $"{info.Description}: the last {turns.ConsecutiveFailures} model turn(s) failed ({turns.LastError})", data: data));
         }
         return Task.FromResult(HealthCheckResult.Healthy(info.Description, data));
     }

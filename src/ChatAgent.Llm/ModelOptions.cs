@@ -24,8 +24,22 @@ public sealed class ModelOptions
     /// <summary>Model name: sent to the endpoint, reported for a local file.</summary>
     public string Name { get; set; } = "";
 
-    /// <summary>KV-cache size in tokens shared by all conversations (the memory budget of the cache).</summary>
-    [Range(256, 1_048_576)] public int ContextSize { get; set; } = 8192;
+    /// <summary>
+    /// KV-cache size in tokens shared by all conversations (the memory budget of the cache). 0 (the default) derives it:
+    /// <see cref="MaxConcurrent"/> × (<see cref="PromptTokens"/> + <see cref="MaxOutputTokens"/>, at most the model's
+    /// trained context) + <see cref="CacheTokens"/>; see <see cref="ContextPlan"/>.
+    /// </summary>
+    [Range(0, 1_048_576)] public int ContextSize { get; set; }
+
+    /// <summary>
+    /// The longest prompt one conversation sends (system prompt, tools, policy passages and history); older turns are
+    /// summarised to stay inside it. Sizes the context when <see cref="ContextSize"/> is 0.
+    /// </summary>
+    [Range(256, 1_048_576)] public int PromptTokens { get; set; } = 4096;
+
+    /// <summary>How tools are described in the prompt: <c>compact</c> one-line signatures (default) or <c>json</c> schemas.</summary>
+    [RegularExpression("^(compact|json)$", ErrorMessage = "Model:ToolSchema must be compact or json.")]
+    public string ToolSchema { get; set; } = "compact";
 
     /// <summary>Most tokens decoded in one batch (prompt chunks and generated tokens of all conversations).</summary>
     [Range(16, 65_536)] public int BatchSize { get; set; } = 512;
@@ -87,4 +101,33 @@ public sealed class ModelOptions
     public string NativeLibraryPath { get; set; } = "";
 
     internal ModelOptions Clone() => (ModelOptions)MemberwiseClone();
+}
+
+/// <summary>How the context is sized for a model: derived from the options and the model's trained context, or as configured.</summary>
+/// <param name="ContextSize">KV cells shared by all conversations.</param>
+/// <param name="PerConversation">Tokens one conversation may hold (prompt and answer).</param>
+/// <param name="PromptTokenLimit">The longest prompt of one conversation (<see cref="PerConversation"/> less the answer).</param>
+/// <param name="Derived">True when <c>Model:ContextSize</c> was 0.</param>
+public sealed record ContextPlan(int ContextSize, int PerConversation, int PromptTokenLimit, bool Derived)
+{
+    /// <summary>
+    /// ContextSize 0: <c>MaxConcurrent × min(trained, PromptTokens + MaxOutputTokens) + CacheTokens</c>, rounded up to
+    /// 256 cells. Otherwise the configured size; one conversation holds at most the context and the trained context.
+    /// </summary>
+    /// <param name="o">The model options.</param>
+    /// <param name="trainedContext">The model's trained context (0 when unknown).</param>
+    public static ContextPlan For(ModelOptions o, int trainedContext)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var trained = trainedContext > 0 ? trainedContext : int.MaxValue;
+        var wanted = Math.Min(trained, (long)o.PromptTokens + o.MaxOutputTokens);
+        if (o.ContextSize == 0)
+        {
+            var size = (int)Math.Min(1_048_576, (o.MaxConcurrent * wanted + o.CacheTokens + 255) / 256 * 256);
+            var per = (int)Math.Min(wanted, size);
+            return new ContextPlan(size, per, Math.Min(o.PromptTokens, per - o.MaxOutputTokens), true);
+        }
+        var perConversation = (int)Math.Min(Math.Min(o.ContextSize, trained), wanted);
+        return new ContextPlan(o.ContextSize, perConversation, Math.Min(o.PromptTokens, perConversation - o.MaxOutputTokens), false);
+    }
 }

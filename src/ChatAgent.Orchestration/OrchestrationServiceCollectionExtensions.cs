@@ -46,6 +46,8 @@ public static class OrchestrationServiceCollectionExtensions
         services.TryAddSingleton<TranscriptReader>();
         services.TryAddSingleton<HandoffService>();
         services.TryAddSingleton<ModelTurnRunner>();
+        // With a local model: the system prompt and all enabled tools must fit one conversation's prompt (start-up error otherwise).
+        services.AddHostedService<Model.ModelPromptCheck>();
         services.TryAddSingleton<IntentEngine>();
         // Tool calls (arguments and results), handoff summaries and the flow state are for agents and the bot only.
         services.Configure<CustomerViewOptions>(o =>

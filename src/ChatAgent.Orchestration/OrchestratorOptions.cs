@@ -22,8 +22,18 @@ public sealed class OrchestratorOptions
     /// <summary>Longest customer message the bot reads; longer ones are declined politely.</summary>
     [Range(50, 100_000)] public int MaxInputCharacters { get; set; } = 2000;
 
-    /// <summary>Tokens of history (system prompt included) sent to the model; older turns are summarised.</summary>
+    /// <summary>
+    /// Tokens of history (system prompt included) sent to the model; older turns are summarised. A local model caps it
+    /// further at what its context holds for one conversation (<c>Model:PromptTokens</c> less the tools).
+    /// </summary>
     [Range(256, 1_000_000)] public int HistoryTokenBudget { get; set; } = 3000;
+
+    /// <summary>
+    /// Which tools each model turn offers: <c>Intent</c> (default) picks them from the message's
+    /// likely intents and the dialogue state to keep the prompt small; <c>All</c> offers every
+    /// enabled plugin's tools every turn.
+    /// </summary>
+    public Model.ToolSelectionMode ToolSelection { get; set; } = Model.ToolSelectionMode.Intent;
 
     /// <summary>Tool errors within the recent turns that hand the conversation to a human.</summary>
     [Range(1, 100)] public int MaxToolErrors { get; set; } = 3;

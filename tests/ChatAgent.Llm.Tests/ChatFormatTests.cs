@@ -44,6 +44,24 @@ public class ChatFormatTests
     }
 
     [Fact]
+    public void Compact_tools_are_one_line_signatures_with_types_optional_marks_enums_and_useful_descriptions_only()
+    {
+        var tool = AIFunctionFactory.CreateDeclaration("orders_cancel_pending_order", "Proposes cancelling a pending order.", JsonDocument.Parse("""
+            {"type":"object","properties":{
+              "order_id":{"type":"string","description":"Order id, e.g. #W1234567"},
+              "reason":{"type":"string","enum":["no longer needed","ordered by mistake"]},
+              "item_ids":{"type":"array","items":{"type":"string"},"description":"Item ids"},
+              "limit":{"type":["integer","null"],"description":"Limit"}},
+             "required":["order_id","reason"]}
+            """).RootElement);
+        var format = ChatFormat.For(ChatFamily.ChatMl).WithCompactTools(true);
+        var text = format.ToolInstructions([tool]);
+        Assert.Contains("\norders_cancel_pending_order(order_id: string \"Order id, e.g. #W1234567\", reason: \"no longer needed\"|\"ordered by mistake\", item_ids?: string[], limit?: integer): Proposes cancelling a pending order.\n", text);
+        Assert.Contains("<tool_call>", text);
+        Assert.True(text.Length < ChatFormat.For(ChatFamily.ChatMl).ToolInstructions([tool]).Length);
+    }
+
+    [Fact]
     public void Llama3_uses_ipython_results_and_json_calls()
     {
         var format = ChatFormat.For(ChatFamily.Llama3);

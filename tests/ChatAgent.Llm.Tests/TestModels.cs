@@ -20,6 +20,21 @@ internal static class TestModels
 
     public static string Tiny => TinyPath.Value;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Lazy<string>> RealVocab = new();
+
+    /// <summary>
+    /// A tiny body (64 wide, 2 layers) with a real tokenizer's whole vocabulary, written once per process and tokenizer;
+    /// <paramref name="architecture"/> llama or qwen3. Skips when the tokenizer packages are not installed.
+    /// </summary>
+    public static string TinyWithTokenizer(string tokenizerJson, string architecture = "llama") => RealVocab.GetOrAdd((tokenizerJson, architecture), key => new(() =>
+    {
+        var path = Path.Combine(Path.GetDirectoryName(Tiny)!, $"tiny-{architecture}-{Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(key.Item1)))}.gguf");
+        // qwen3: heads wider than width / heads (Qwen3-0.6B: 16 heads of 128 over 1024), as the real shape has.
+        TestModelFactory.Create(path, TestModelPreset.Tiny with { Name = "tiny-" + architecture, Architecture = architecture, HeadDim = architecture == "qwen3" ? 32 : 0 },
+            tokenizer: HuggingFaceTokenizer.Load(key.Item1));
+        return path;
+    })).Value;
+
     public static string TempDir()
     {
         var dir = Path.Combine(Path.GetDirectoryName(Tiny)!, Guid.NewGuid().ToString("N")[..8]);

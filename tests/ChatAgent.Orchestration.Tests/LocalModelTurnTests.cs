@@ -30,6 +30,8 @@ public sealed class LocalModelTurnTests : IDisposable
             ("Orchestrator:HistoryTokenBudget", "2000"),
             // The test model's vocabulary is bytes (a token a character): a small plugin keeps the tool list inside its context.
             ("Plugins:Enabled:0", "store_hours"),
+            // (appsettings.json's Plugins:Enabled:1 and :2 stay enabled: the byte-level prompt with their tools is ~4,300 tokens.)
+            ("Model:PromptTokens", "6144"),
             .. settings,
         ]));
 

@@ -59,6 +59,7 @@ public sealed class ScriptedModelHost : IAsyncLifetime
         .On("SCRIPT-ERRORS", c => c.Results.Count < 3
             ? Call(c.Tool("get_order_details"), new() { ["order_id"] = "#W0000000" })
             : Text("Sorry, I can't find it."))
+        .On("SCRIPT-THROW", _ => throw new InvalidOperationException("the model server crashed"))
         .On("SCRIPT-HISTORY", c => Text($"You have sent {c.Messages.Count(m => m.Role == ChatRole.User)} messages."))
         .On("Script-ConversationId", c => Text($"Conversation {c.Options?.AdditionalProperties?.GetValueOrDefault(LlamaChatClient.ConversationIdKey)}."))
         .On("SCRIPT-BUSY-ONCE", c =>
@@ -89,7 +90,9 @@ public sealed class ScriptedModelHost : IAsyncLifetime
     public ChatAgentTestHost Host { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() => Host = await ChatAgentTestHost.StartAsync(
-        TestSettings.Base(("Plugins:Enabled:0", "orders"), ("Plugins:Enabled:1", "notes"), ("Orchestrator:BusyRetries", "2"), ("Orchestrator:BusyRetrySeconds", "0.05")),
+        TestSettings.Base(("Plugins:Enabled:0", "orders"), ("Plugins:Enabled:1", "notes"), ("Orchestrator:BusyRetries", "2"), ("Orchestrator:BusyRetrySeconds", "0.05"),
+            // The scripts call tools whatever the message says; per-turn tool selection is tested with a real model (RealTokenizerModelTests).
+            ("Orchestrator:ToolSelection", "All")),
         services =>
         {
             services.AddShopPlugins(typeof(NotesPlugin).Assembly);
@@ -225,5 +228,36 @@ public sealed class ModelConversationTests(ScriptedModelHost fixture) : IClassFi
         Assert.Equal(ConversationStatus.Active, await chat.StatusAsync());
         // The customer's messages are kept in the transcript.
         Assert.Equal(2, (await chat.ActivitiesAsync()).Count(a => a.Type == ActivityTypes.Message && a.From?.Role == RoleTypes.User));
+    }
+
+    [Fact]
+    public async Task Health_reports_the_model_degraded_while_model_turns_fail_and_healthy_after_an_answered_turn()
+    {
+        await using var chat = await Chat.StartAsync(Host);
+
+        await chat.SendAsync("SCRIPT-THROW hello?");
+        var degraded = await WaitForModelHealthAsync("Degraded");
+        Assert.Contains("the model server crashed", degraded["data"]!["lastError"]!.GetValue<string>());
+
+        await using var other = await Chat.StartAsync(Host);
+        await other.AskAsync("what can you do?");
+        var healthy = await WaitForModelHealthAsync("Healthy");
+        Assert.True(healthy["data"]!["failedTurns"]!.GetValue<long>() >= 1);
+    }
+
+    private async Task<JsonObject> WaitForModelHealthAsync(string status)
+    {
+        JsonObject? model = null;
+        for (var i = 0; i < 300; i++)
+        {
+            var health = JsonNode.Parse(await Host.Http.GetStringAsync("/health"))!;
+            model = (JsonObject)health["checks"]!["model"]!;
+            if (model["status"]!.GetValue<string>() == status)
+            {
+                return model;
+            }
+            await Task.Delay(100);
+        }
+        throw new Xunit.Sdk.XunitException($"model health never became {status}: {model?.ToJsonString()}");
     }
 }

@@ -76,7 +76,8 @@ internal sealed partial record ScriptContext(IReadOnlyList<ChatMessage> Messages
         .Select(r => r.Result switch { JsonElement e when e.ValueKind == JsonValueKind.String => e.GetString()!, null => "", var v => v.ToString()! })
         .ToList();
 
-    public string LastUserText => Messages.Last(m => m.Role == ChatRole.User).Text;
+    /// <summary>The customer's latest message as they wrote it (without the turn's &lt;context&gt; note the orchestrator puts before it).</summary>
+    public string LastUserText => Regex.Replace(Messages.Last(m => m.Role == ChatRole.User).Text, @"\A<context>.*?</context>\s*", "", RegexOptions.Singleline);
 
     /// <summary>The full tool name the kernel offered for a function (e.g. <c>orders_get_order_details</c>).</summary>
     public string Tool(string function) =>

@@ -54,6 +54,15 @@ internal sealed class ChatFormat
 
     public ToolCallFormat ToolFormat { get; }
 
+    /// <summary>
+    /// Tools are listed as one-line signatures (<c>name(arg: type "what it is", opt?: type): description</c>) instead of
+    /// full JSON schemas: about a third of the tokens; the grammar still enforces every schema exactly.
+    /// </summary>
+    public bool CompactTools { get; private init; }
+
+    /// <summary>This format with tools listed compactly or as JSON schemas.</summary>
+    public ChatFormat WithCompactTools(bool compact) => new(Family, NativeTools) { CompactTools = compact };
+
     /// <summary>False where the family has no tool format of its own and the generic (Hermes-tag) one is described in words.</summary>
     public bool NativeTools { get; }
 
@@ -213,22 +222,32 @@ internal sealed class ChatFormat
 
     private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : a + "\n\n" + b;
 
-    private string ToolInstructions(IReadOnlyList<AIFunctionDeclaration> tools)
+    /// <summary>The text that describes <paramref name="tools"/> in the prompt (empty without tools).</summary>
+    public string ToolInstructions(IReadOnlyList<AIFunctionDeclaration> tools)
     {
-        var specs = tools.Select(t => JsonSerializer.Serialize(new
+        if (tools.Count == 0) return "";
+        var specs = tools.Select(t => CompactTools ? Signature(t) : JsonSerializer.Serialize(new
         {
             type = "function",
             function = new { name = t.Name, description = t.Description, parameters = t.JsonSchema },
         }, Compact)).ToList();
         switch (ToolFormat)
         {
+            case ToolCallFormat.Llama3Json when CompactTools:
+                return "Environment: ipython\n\nYou can call these functions:\n" + string.Join("\n", specs) + "\n\n" +
+                       "To call one, respond with JSON only: {\"name\": function name, \"parameters\": {argument: value}}.";
             case ToolCallFormat.Llama3Json:
                 return "Environment: ipython\n\nGiven the following functions, please respond with a JSON for a function call with its proper arguments that best answers the given prompt.\n\n" +
                        "Respond in the format {\"name\": function name, \"parameters\": dictionary of argument name and its value}. Do not use variables.\n\n" +
                        string.Join("\n\n", specs);
+            case ToolCallFormat.Mistral when CompactTools:
+                return "[AVAILABLE_TOOLS] " + string.Join("\n", specs) + "[/AVAILABLE_TOOLS]";
             case ToolCallFormat.Mistral:
                 return "[AVAILABLE_TOOLS] [" + string.Join(", ", specs) + "][/AVAILABLE_TOOLS]";
             default:
+                if (CompactTools)
+                    return "# Tools\n\nYou may call one or more functions to assist with the user query. Function signatures:\n<tools>\n" + string.Join("\n", specs) + "\n</tools>\n\n" +
+                           "To call a function, return <tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call>";
                 var lead = NativeTools
                     ? "# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:"
                     : "You can call functions to answer the user. The functions are listed as JSON within <tools></tools> tags:";
@@ -236,5 +255,42 @@ internal sealed class ChatFormat
                        "For each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n" +
                        "<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call>";
         }
+    }
+
+    /// <summary>One line per tool: <c>name(arg: type "description", opt?: type): description</c>.</summary>
+    internal static string Signature(AIFunctionDeclaration tool)
+    {
+        var schema = tool.JsonSchema;
+        var args = new List<string>();
+        if (schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object)
+        {
+            var required = schema.TryGetProperty("required", out var req) && req.ValueKind == JsonValueKind.Array
+                ? req.EnumerateArray().Select(r => r.GetString()).ToHashSet(StringComparer.Ordinal)
+                : [];
+            foreach (var p in props.EnumerateObject())
+            {
+                var arg = new StringBuilder(p.Name).Append(required.Contains(p.Name) ? ": " : "?: ").Append(TypeName(p.Value));
+                // A description that only repeats the argument's name ("City" for city) adds tokens, not meaning.
+                if (p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("description", out var d) && d.GetString() is { Length: > 0 } desc
+                    && !string.Equals(desc.Replace(" ", "_", StringComparison.Ordinal), p.Name, StringComparison.OrdinalIgnoreCase))
+                    arg.Append(' ').Append(JsonSerializer.Serialize(desc, Compact));
+                args.Add(arg.ToString());
+            }
+        }
+        var line = $"{tool.Name}({string.Join(", ", args)})";
+        return string.IsNullOrWhiteSpace(tool.Description) ? line : $"{line}: {tool.Description.Trim()}";
+    }
+
+    private static string TypeName(JsonElement schema)
+    {
+        if (schema.ValueKind != JsonValueKind.Object) return "any";
+        if (schema.TryGetProperty("enum", out var e) && e.ValueKind == JsonValueKind.Array)
+            return string.Join("|", e.EnumerateArray().Select(v => v.GetRawText()));
+        if (!schema.TryGetProperty("type", out var type)) return "any";
+        var names = type.ValueKind == JsonValueKind.Array
+            ? type.EnumerateArray().Select(t => t.GetString()).Where(t => t != "null").ToList()
+            : [type.GetString()];
+        var name = names.Count == 1 ? names[0] : string.Join("|", names);
+        return name == "array" && schema.TryGetProperty("items", out var items) ? TypeName(items) + "[]" : name ?? "any";
     }
 }

@@ -10,7 +10,7 @@ namespace ChatAgent.Llm.Chat;
 /// format, the output is constrained by a grammar built from their schemas and parsed into <see cref="FunctionCallContent"/>.
 /// Semantic Kernel invokes the functions through <c>UseKernelFunctionInvocation()</c>.
 /// </summary>
-public sealed class LlamaChatClient : IChatClient
+public sealed class LlamaChatClient : IChatClient, IPromptTokenCounter
 {
     /// <summary>
     /// Key in <see cref="ChatOptions.AdditionalProperties"/> (Semantic Kernel: <c>PromptExecutionSettings.ExtensionData</c>)
@@ -24,8 +24,9 @@ public sealed class LlamaChatClient : IChatClient
     private readonly ModelOptions _defaults;
     private readonly ChatClientMetadata _metadata;
 
-    internal LlamaChatClient(InferenceEngine engine, ChatFormat format, ModelOptions defaults, string modelId)
+    internal LlamaChatClient(InferenceEngine engine, ChatFormat format, ModelOptions defaults, string modelId, int promptTokenLimit = int.MaxValue)
     {
+        PromptTokenLimit = Math.Min(promptTokenLimit, engine.ContextSize - 1);
         _engine = engine;
         _format = format;
         _defaults = defaults;
@@ -37,6 +38,15 @@ public sealed class LlamaChatClient : IChatClient
 
     /// <summary>Engine counters (prompt tokens processed, cached tokens reused, queue state).</summary>
     public EngineCounters Counters => _engine.Counters;
+
+    /// <inheritdoc />
+    public int PromptTokenLimit { get; }
+
+    /// <inheritdoc />
+    public int CountTokens(string text) => string.IsNullOrEmpty(text) ? 0 : _engine.Tokenize(text).Length;
+
+    /// <inheritdoc />
+    public int CountToolTokens(IReadOnlyList<AIFunctionDeclaration> tools) => CountTokens(_format.ToolInstructions(tools));
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -99,6 +109,7 @@ public sealed class LlamaChatClient : IChatClient
         if (serviceKey is not null) return null;
         if (serviceType == typeof(ChatClientMetadata)) return _metadata;
         if (serviceType == typeof(EngineCounters)) return _engine.Counters;
+        if (serviceType == typeof(IPromptTokenCounter)) return this;
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 

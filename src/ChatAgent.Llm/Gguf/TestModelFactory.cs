@@ -13,9 +13,18 @@ namespace ChatAgent.Llm.Gguf;
 /// <param name="VocabSize">Vocabulary size; tokens beyond the byte vocabulary are inert fillers.</param>
 /// <param name="ContextLength">Training context written to the metadata.</param>
 /// <param name="F16">Store weights as F16 (otherwise F32).</param>
+/// <param name="Architecture">llama.cpp architecture: <c>llama</c>, or <c>qwen3</c> (adds the per-head query/key norms).</param>
+/// <param name="HeadDim">Width of one attention head; 0 = <paramref name="Embedding"/> / <paramref name="Heads"/>.</param>
+/// <param name="RopeBase">RoPE frequency base.</param>
+/// <param name="Tokenizer">The tokenizer family the preset is shaped for (<c>qwen3</c>, <c>llama3</c>); such a preset needs
+/// that family's tokenizer.json (<c>--tokenizer</c>). Null: the byte vocabulary.</param>
 public sealed record TestModelPreset(
-    string Name, int Embedding, int Layers, int Heads, int KvHeads, int FeedForward, int VocabSize, uint ContextLength, bool F16)
+    string Name, int Embedding, int Layers, int Heads, int KvHeads, int FeedForward, int VocabSize, uint ContextLength, bool F16,
+    string Architecture = "llama", int HeadDim = 0, float RopeBase = 1_000_000f, string? Tokenizer = null)
 {
+    /// <summary>Width of one attention head.</summary>
+    public int HeadWidth => HeadDim > 0 ? HeadDim : Embedding / Heads;
+
     /// <summary>64 wide, 2 layers: loads in milliseconds, generates ~1,000 tokens/s on 2 cores. For tests.</summary>
     public static TestModelPreset Tiny { get; } = new("tiny", 64, 2, 4, 2, 128, TestModelFactory.ByteVocabSize, 8192, F16: false);
 
@@ -25,13 +34,29 @@ public sealed record TestModelPreset(
     /// <summary>Qwen2.5-0.5B's shape (896 wide, 24 layers, 14/2 heads, 4864 FFN, 151,936 tokens, tied embeddings). For benchmarks.</summary>
     public static TestModelPreset Qwen05B { get; } = new("qwen05b", 896, 24, 14, 2, 4864, 151_936, 32768, F16: true);
 
+    /// <summary>
+    /// Qwen3-0.6B's shape (qwen3 architecture, 1024 wide, 28 layers, 16/8 heads of 128, 3072 FFN, 151,936 tokens, tied
+    /// embeddings, 40,960 trained context). Needs Qwen3's tokenizer.json.
+    /// </summary>
+    public static TestModelPreset Qwen3_06B { get; } = new("qwen3-0.6b", 1024, 28, 16, 8, 3072, 151_936, 40960, F16: true,
+        Architecture: "qwen3", HeadDim: 128, Tokenizer: "qwen3");
+
+    /// <summary>
+    /// Llama-3.2-1B's shape (2048 wide, 16 layers, 32/8 heads, 8192 FFN, 128,256 tokens, tied embeddings, 131,072 trained
+    /// context). Needs Llama 3's tokenizer.json.
+    /// </summary>
+    public static TestModelPreset Llama32_1B { get; } = new("llama3.2-1b", 2048, 16, 32, 8, 8192, 128_256, 131_072, F16: true,
+        RopeBase: 500_000f, Tokenizer: "llama3");
+
     /// <summary>All presets by name.</summary>
-    public static IReadOnlyList<TestModelPreset> All { get; } = [Tiny, Small, Qwen05B];
+    public static IReadOnlyList<TestModelPreset> All { get; } = [Tiny, Small, Qwen05B, Qwen3_06B, Llama32_1B];
 }
 
 /// <summary>
-/// Generates random-weight GGUF models with a byte-level vocabulary and a ChatML chat template, because no model
-/// weights can be downloaded here. Their output is gibberish: tests assert on structure, never on wording.
+/// Generates random-weight GGUF models, because no model weights can be downloaded here: with a byte-level vocabulary
+/// and a ChatML chat template, or with a real Hugging Face tokenizer (<see cref="HuggingFaceTokenizer"/>) and its
+/// family's chat template, so that llama.cpp tokenizes prompts exactly as for the real model. Their output is
+/// gibberish: tests assert on structure, never on wording.
 /// </summary>
 public static class TestModelFactory
 {
@@ -48,20 +73,26 @@ public static class TestModelFactory
     /// <param name="quantizeQ4_0">Quantize to Q4_0 with llama.cpp's quantizer (loads the native library).</param>
     /// <param name="seed">Seed of the random weights; the same seed writes the same file.</param>
     /// <param name="omitTensor">Leave out one tensor (to produce a broken file for tests).</param>
-    public static void Create(string path, TestModelPreset preset, bool quantizeQ4_0 = false, int seed = 1234, string? omitTensor = null)
+    /// <param name="tokenizer">A real tokenizer written into the model instead of the byte vocabulary; the vocabulary
+    /// is the larger of the preset's and the tokenizer's (padded with unused tokens).</param>
+    /// <exception cref="ArgumentException">The preset is shaped for a real tokenizer and none was given.</exception>
+    public static void Create(string path, TestModelPreset preset, bool quantizeQ4_0 = false, int seed = 1234, string? omitTensor = null,
+        HuggingFaceTokenizer? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
+        if (preset.Tokenizer is not null && tokenizer is null)
+            throw new ArgumentException($"Preset {preset.Name} is shaped like a {preset.Tokenizer} model and needs its tokenizer.json (--tokenizer FILE).", nameof(tokenizer));
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         if (!quantizeQ4_0)
         {
-            BuildWriter(preset, seed, omitTensor).Write(path);
+            BuildWriter(preset, seed, omitTensor, tokenizer).Write(path);
             return;
         }
         var temp = path + ".f16.tmp";
         try
         {
-            BuildWriter(preset with { F16 = true }, seed, omitTensor).Write(temp);
+            BuildWriter(preset with { F16 = true }, seed, omitTensor, tokenizer).Write(temp);
             // The quantizer's parameter call bypasses LLamaSharp's library resolver; touching NativeApi installs it.
             NativeApi.llama_empty_call();
             if (!LLamaQuantizer.Quantize(temp, path, LLamaFtype.MOSTLY_Q4_0, Math.Max(1, Environment.ProcessorCount)))
@@ -73,37 +104,67 @@ public static class TestModelFactory
         }
     }
 
-    private static GgufWriter BuildWriter(TestModelPreset p, int seed, string? omitTensor)
+    private static GgufWriter BuildWriter(TestModelPreset p, int seed, string? omitTensor, HuggingFaceTokenizer? tokenizer)
     {
-        var (tokens, types, scores) = Vocabulary(p.VocabSize);
-        var headDim = p.Embedding / p.Heads;
+        var headDim = p.HeadWidth;
+        var arch = p.Architecture;
+        // A byte-vocabulary preset (tiny, small) takes the tokenizer's size; a shaped one keeps its padded size.
+        var vocabSize = tokenizer is null ? p.VocabSize : p.VocabSize == ByteVocabSize ? tokenizer.Count : Math.Max(p.VocabSize, tokenizer.Count);
         var w = new GgufWriter()
-            .Add("general.architecture", "llama")
+            .Add("general.architecture", arch)
             .Add("general.name", $"chatagent-test-{p.Name}")
-            .Add("llama.context_length", p.ContextLength)
-            .Add("llama.embedding_length", (uint)p.Embedding)
-            .Add("llama.block_count", (uint)p.Layers)
-            .Add("llama.feed_forward_length", (uint)p.FeedForward)
-            .Add("llama.attention.head_count", (uint)p.Heads)
-            .Add("llama.attention.head_count_kv", (uint)p.KvHeads)
-            .Add("llama.rope.dimension_count", (uint)headDim)
-            .Add("llama.rope.freq_base", 1_000_000f)
-            .Add("llama.attention.layer_norm_rms_epsilon", 1e-6f)
-            .Add("general.file_type", p.F16 ? 1u : 0u)
-            .Add("tokenizer.ggml.model", "llama")
-            .Add("tokenizer.ggml.tokens", tokens)
-            .Add("tokenizer.ggml.scores", scores)
-            .Add("tokenizer.ggml.token_type", types)
-            .Add("tokenizer.ggml.unknown_token_id", 0u)
-            .Add("tokenizer.ggml.bos_token_id", 1u)
-            .Add("tokenizer.ggml.eos_token_id", 260u) // <|im_end|>: ChatML's end of turn
-            .Add("tokenizer.ggml.padding_token_id", 0u)
-            .Add("tokenizer.ggml.add_bos_token", false)
-            .Add("tokenizer.ggml.add_space_prefix", false)
-            .Add("tokenizer.chat_template", ChatMlTemplate);
+            .Add($"{arch}.context_length", p.ContextLength)
+            .Add($"{arch}.embedding_length", (uint)p.Embedding)
+            .Add($"{arch}.block_count", (uint)p.Layers)
+            .Add($"{arch}.feed_forward_length", (uint)p.FeedForward)
+            .Add($"{arch}.attention.head_count", (uint)p.Heads)
+            .Add($"{arch}.attention.head_count_kv", (uint)p.KvHeads)
+            .Add($"{arch}.attention.key_length", (uint)headDim)
+            .Add($"{arch}.attention.value_length", (uint)headDim)
+            .Add($"{arch}.rope.dimension_count", (uint)headDim)
+            .Add($"{arch}.rope.freq_base", p.RopeBase)
+            .Add($"{arch}.attention.layer_norm_rms_epsilon", 1e-6f)
+            .Add("general.file_type", p.F16 ? 1u : 0u);
+        if (tokenizer is null)
+        {
+            var (tokens, types, scores) = Vocabulary(vocabSize);
+            w.Add("tokenizer.ggml.model", "llama")
+                .Add("tokenizer.ggml.tokens", tokens)
+                .Add("tokenizer.ggml.scores", scores)
+                .Add("tokenizer.ggml.token_type", types)
+                .Add("tokenizer.ggml.unknown_token_id", 0u)
+                .Add("tokenizer.ggml.bos_token_id", 1u)
+                .Add("tokenizer.ggml.eos_token_id", 260u) // <|im_end|>: ChatML's end of turn
+                .Add("tokenizer.ggml.padding_token_id", 0u)
+                .Add("tokenizer.ggml.add_bos_token", false)
+                .Add("tokenizer.ggml.add_space_prefix", false)
+                .Add("tokenizer.chat_template", ChatMlTemplate);
+        }
+        else
+        {
+            var tokens = new string[vocabSize];
+            var types = new int[vocabSize];
+            for (var i = 0; i < vocabSize; i++)
+            {
+                // Unused padding rows, as real models have (Qwen's 151,936-row embedding over 151,669 tokens).
+                (tokens[i], types[i]) = i < tokenizer.Count ? (tokenizer.Tokens[i], tokenizer.TokenTypes[i]) : ($"[PAD{i}]", 5);
+            }
+            w.Add("tokenizer.ggml.model", "gpt2")
+                .Add("tokenizer.ggml.pre", tokenizer.Pre)
+                .Add("tokenizer.ggml.tokens", tokens)
+                .Add("tokenizer.ggml.token_type", types)
+                .Add("tokenizer.ggml.merges", [.. tokenizer.Merges]);
+            if (tokenizer.BosId is { } bos) w.Add("tokenizer.ggml.bos_token_id", (uint)bos);
+            if (tokenizer.EosId is { } eos) w.Add("tokenizer.ggml.eos_token_id", (uint)eos);
+            if (tokenizer.EotId is { } eot) w.Add("tokenizer.ggml.eot_token_id", (uint)eot);
+            if (tokenizer.PadId is { } pad) w.Add("tokenizer.ggml.padding_token_id", (uint)pad);
+            w.Add("tokenizer.ggml.add_bos_token", tokenizer.AddBos);
+            w.Add("tokenizer.chat_template", tokenizer.ChatTemplate ?? ChatMlTemplate);
+        }
 
         var type = p.F16 ? GgufFormat.TensorType.F16 : GgufFormat.TensorType.F32;
         var kvWidth = headDim * p.KvHeads;
+        var qWidth = headDim * p.Heads;
         void Tensor(string name, long[] dims, float scale, bool ones = false)
         {
             if (name == omitTensor) return;
@@ -117,16 +178,21 @@ public static class TestModelFactory
             });
         }
 
-        Tensor("token_embd.weight", [p.Embedding, p.VocabSize], 0.5f);
+        Tensor("token_embd.weight", [p.Embedding, vocabSize], 0.5f);
         Tensor("output_norm.weight", [p.Embedding], 0, ones: true);
         var projScale = 1f / MathF.Sqrt(p.Embedding);
         for (var l = 0; l < p.Layers; l++)
         {
             Tensor($"blk.{l}.attn_norm.weight", [p.Embedding], 0, ones: true);
-            Tensor($"blk.{l}.attn_q.weight", [p.Embedding, p.Embedding], projScale);
+            Tensor($"blk.{l}.attn_q.weight", [p.Embedding, qWidth], projScale);
             Tensor($"blk.{l}.attn_k.weight", [p.Embedding, kvWidth], projScale);
             Tensor($"blk.{l}.attn_v.weight", [p.Embedding, kvWidth], projScale);
-            Tensor($"blk.{l}.attn_output.weight", [p.Embedding, p.Embedding], projScale);
+            Tensor($"blk.{l}.attn_output.weight", [qWidth, p.Embedding], projScale);
+            if (arch == "qwen3")
+            {
+                Tensor($"blk.{l}.attn_q_norm.weight", [headDim], 0, ones: true);
+                Tensor($"blk.{l}.attn_k_norm.weight", [headDim], 0, ones: true);
+            }
             Tensor($"blk.{l}.ffn_norm.weight", [p.Embedding], 0, ones: true);
             Tensor($"blk.{l}.ffn_gate.weight", [p.Embedding, p.FeedForward], projScale);
             Tensor($"blk.{l}.ffn_up.weight", [p.Embedding, p.FeedForward], projScale);

@@ -18,8 +18,9 @@ public sealed class LocalModel : IDisposable
     private readonly LLamaWeights _weights;
     private readonly InferenceEngine _engine;
 
-    private LocalModel(GgufModelInfo info, LLamaWeights weights, InferenceEngine engine, LlamaChatClient client, ModelOptions options, string nativeLibrary)
+    private LocalModel(GgufModelInfo info, LLamaWeights weights, InferenceEngine engine, LlamaChatClient client, ModelOptions options, string nativeLibrary, ContextPlan plan)
     {
+        Plan = plan;
         Info = info;
         _weights = weights;
         _engine = engine;
@@ -46,6 +47,12 @@ public sealed class LocalModel : IDisposable
     /// <summary>Context (KV cache) size in tokens.</summary>
     public int ContextSize => _engine.ContextSize;
 
+    /// <summary>How the context was sized (derived from the trained context when <c>Model:ContextSize</c> is 0) and what one conversation may use.</summary>
+    public ContextPlan Plan { get; }
+
+    /// <summary>The context the model was trained with (from the GGUF).</summary>
+    public int TrainedContext => _weights.ContextSize;
+
     /// <summary>Engine counters.</summary>
     public EngineCounters Counters => _engine.Counters;
 
@@ -59,7 +66,7 @@ public sealed class LocalModel : IDisposable
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ChatAgent.Llm");
         var info = GgufInspector.Inspect(options.Path);
         ConfigureNative(options, logger);
-        var format = ChatFormat.Detect(info.ChatTemplate, options.ChatTemplate);
+        var format = ChatFormat.Detect(info.ChatTemplate, options.ChatTemplate).WithCompactTools(options.ToolSchema != "json");
         var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         LLamaWeights weights;
         try
@@ -77,17 +84,22 @@ public sealed class LocalModel : IDisposable
         }
         try
         {
-            var settings = new EngineSettings(options.ContextSize, options.BatchSize, threads, options.MaxConcurrent,
+            var plan = ContextPlan.For(options, weights.ContextSize);
+            var settings = new EngineSettings(plan.ContextSize, options.BatchSize, threads, options.MaxConcurrent,
                 options.QueueLength, options.CachedConversations, options.FlashAttention, options.CacheTokens);
             var engine = new InferenceEngine(weights, info.Path, settings, logger);
             var name = options.Name.Length > 0 ? options.Name : info.Name ?? Path.GetFileNameWithoutExtension(info.Path);
-            var client = new LlamaChatClient(engine, format, options, name);
+            // llama.cpp may round the context up; one conversation never holds more than the engine's context.
+            if (plan.PerConversation > engine.ContextSize)
+                plan = plan with { PerConversation = engine.ContextSize, PromptTokenLimit = Math.Min(plan.PromptTokenLimit, engine.ContextSize - options.MaxOutputTokens) };
+            var client = new LlamaChatClient(engine, format, options, name, plan.PromptTokenLimit);
             var loaded = NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata;
             var native = options.NativeLibraryPath.Length > 0 ? $"custom {options.NativeLibraryPath}"
                 : loaded is null ? "unknown" : $"{(loaded.UseCuda ? "cuda" : loaded.UseVulkan ? "vulkan" : "cpu")} {loaded.AvxLevel.ToString().ToLowerInvariant()}";
-            logger.LogInformation("Loaded {Model} ({Arch}, {Params:N0} parameters, {Family} format) on {Native}; context {Ctx} tokens, {Concurrent} concurrent",
-                info.Path, info.Architecture, weights.ParameterCount, format.Family, native, engine.ContextSize, options.MaxConcurrent);
-            return new LocalModel(info, weights, engine, client, options, native);
+            logger.LogInformation("Loaded {Model} ({Arch}, {Params:N0} parameters, {Family} format) on {Native}; context {Ctx} tokens{Derived} (trained {Trained}), {Concurrent} concurrent, prompts up to {PromptLimit} tokens",
+                info.Path, info.Architecture, weights.ParameterCount, format.Family, native, engine.ContextSize, plan.Derived ? " (derived: Model:ContextSize 0)" : "",
+                weights.ContextSize, options.MaxConcurrent, plan.PromptTokenLimit);
+            return new LocalModel(info, weights, engine, client, options, native, plan);
         }
         catch
         {
