@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ChatAgent.Conversations.Activities;
+using ChatAgent.Orchestration.Intents;
 using ChatAgent.Orchestration.State;
 using ChatAgent.Shop.Plugins;
 using Microsoft.SemanticKernel;
@@ -25,7 +26,13 @@ internal sealed partial class IntentEngine
         {
             return await CatalogAsync(flow, intent, "search", query, "search the catalogue");
         }
-        var result = await flow.CallAsync("search_products", new() { ["query"] = query });
+        // The search reads constraints from the query itself when it can (then says so in "understood"); a price cap
+        // is also passed explicitly, so the listed matches respect it either way.
+        var (min, max) = SlotExtractor.PriceRange(query);
+        var arguments = new KernelArguments { ["query"] = query };
+        if (min is not null) arguments["min_price"] = min;
+        if (max is not null) arguments["max_price"] = max;
+        var result = await flow.CallAsync("search_products", arguments);
         if (result is null || ToolResult.IsRefusal(result))
         {
             return await ResumeOrCloseAsync(flow, intent, flow.T("cannot_do", ("reason", ErrorOf(result) ?? flow.T("unavailable"))), failed: true);
@@ -35,6 +42,14 @@ internal sealed partial class IntentEngine
         var alternatives = (node["alternatives"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         var understood = node["understood"]?.GetValue<string>() is { Length: > 0 } u ? u : null;
         var exact = node["exact"] is JsonValue e && e.TryGetValue<bool>(out var x) ? x : products.Count > 0;
+        if (products.Count == 0 && alternatives.Count == 0 && (min is not null || max is not null))
+        {
+            // Nothing within the price: the nearest products without it, labelled as such.
+            var wider = await flow.CallAsync("search_products", new() { ["query"] = query });
+            alternatives = (JsonNode.Parse(wider ?? "{}")?["products"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            understood ??= min is not null && max is not null ? $"{format.Money(min.Value)}–{format.Money(max.Value)}" : max is not null ? flow.T("under_price", ("price", format.Money(max.Value))) : flow.T("over_price", ("price", format.Money(min!.Value)));
+            exact = false;
+        }
         flow.State.Products.Clear();
         flow.State.Focus = null;
         string text;
