@@ -168,7 +168,10 @@ public sealed class DemoDialogueHost : DialogueShopHost
 {
     protected override async Task<ChatAgentTestHost?> StartAsync()
     {
-        var host = await ChatAgentTestHost.StartAsync(Settings());
+        var settings = Settings();
+        // Enough customers that every case finds its own (a pending order with a product no other order of theirs has, ...).
+        settings["Shop:DemoCustomers"] = "150";
+        var host = await ChatAgentTestHost.StartAsync(settings);
         await ShopData.WaitForCatalogIndexAsync(host);
         return host;
     }

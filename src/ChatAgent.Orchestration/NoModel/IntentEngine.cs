@@ -163,6 +163,30 @@ internal sealed partial class IntentEngine(
         }
         logger.LogInformation("Intent {Intent} ({Score:F2}; runner-up {RunnerUp} {RunnerUpScore:F2})", prediction.Intent, prediction.Score, prediction.RunnerUp, prediction.RunnerUpScore);
         var intent = prediction.IsConfident(threshold) ? prediction.Intent : "unsure";
+        var understood = typos.Correct(text);
+        if (verifiedNow && OnlyIdentity(text, slots))
+        {
+            // The message was just who they are: nothing else to classify.
+            intent = "unsure";
+        }
+        else if (intent is not ("human_agent" or "complaint") && !PolicyQuestion().IsMatch(understood))
+        {
+            // Verbs of the tasks outrank a near miss of the classifier: "return the monitor from order #W…", "send back the kettle".
+            if (CancelVerb().IsMatch(understood) && intent is not "cancel_order")
+            {
+                intent = "cancel_order";
+            }
+            else if (ReturnVerb().IsMatch(understood) && intent is not "return_exchange")
+            {
+                intent = "return_exchange";
+            }
+            else if (intent is "product_search" or "unsure" or "shipping_policy" && OrderWords().IsMatch(understood) && await session.GetVerifiedCustomerIdAsync(ct) is { } who
+                && ReferenceResolver.Orders(text, await customerOrders.ForCustomerAsync(who, ct)).Kind is ResolutionKind.Unique or ResolutionKind.Ambiguous)
+            {
+                // "any news on the skin care kit order?": a product of one of their orders, asked about as an order.
+                intent = "order_status";
+            }
+        }
         if (intent == "unsure" && slots.OrderIds.Count == 0 && await NamesAProductAsync(text, ct))
         {
             // Short shopping questions ("got any bluetooth speakers") sit far from every example sentence, but the
@@ -252,9 +276,9 @@ internal sealed partial class IntentEngine(
         {
             "greeting" => await ResumeOrCloseAsync(flow, intent, flow.T("greeting"), Menu()),
             "thanks" => await ResumeOrCloseAsync(flow, intent, flow.T("thanks")),
-            "shipping_policy" => await PolicyAsync(flow, intent, text, "shipping delivery times costs free shipping"),
-            "refund_policy" => await PolicyAsync(flow, intent, text, "returns refunds cancelling"),
-            "payment_policy" => await PolicyAsync(flow, intent, text, "accepted payment methods"),
+            "shipping_policy" => await PolicyAsync(flow, intent, typos.Correct(text), "shipping delivery times costs free shipping"),
+            "refund_policy" => await PolicyAsync(flow, intent, typos.Correct(text), "returns refunds cancelling"),
+            "payment_policy" => await PolicyAsync(flow, intent, typos.Correct(text), "accepted payment methods"),
             "product_search" => await ProductSearchAsync(flow, intent, slots.ProductPhrase ?? text),
             "recommendation" => await CatalogAsync(flow, intent, "recommend", text, "make recommendations"),
             "human_agent" => new IntentTurnResult(HandoffReasons.CustomerAsked, false),
@@ -384,6 +408,23 @@ internal sealed partial class IntentEngine(
 
     private static bool IsNo(string text) => NoWords().IsMatch(text);
 
+    /// <summary>True when the message is only an email or a name and zip (a few filler words aside).</summary>
+    private static bool OnlyIdentity(string text, Slots slots)
+    {
+        var rest = SlotExtractor.EmailPattern().Replace(text, " ");
+        foreach (var part in new[] { slots.FirstName, slots.LastName, slots.Zip })
+        {
+            if (part is not null)
+            {
+                rest = Regex.Replace(rest, Regex.Escape(part), " ", RegexOptions.IgnoreCase);
+            }
+        }
+        var words = Regex.Matches(rest.ToLowerInvariant(), @"[\p{L}']+").Select(m => m.Value)
+            .Where(w => w is not ("my" or "email" or "is" or "it's" or "its" or "it" or "i'm" or "im" or "i" or "am" or "name" or "zip" or "code" or "and" or "the" or "this" or "here" or "hi" or "hello" or "hey" or "mail" or "e" or "address" or "postcode" or "sure" or "ok" or "okay" or "yes" or "thanks" or "me"))
+            .ToList();
+        return words.Count == 0;
+    }
+
     /// <summary>"street, apt, city, state, country, zip" (apartment optional): six or five comma-separated parts ending in a zip.</summary>
     internal static string[]? ParseAddress(string text)
     {
@@ -426,4 +467,16 @@ internal sealed partial class IntentEngine(
 
     [GeneratedRegex(@"#W\d{7}")]
     private static partial Regex OrderIdIn();
+
+    [GeneratedRegex(@"\b(?:policy|policies|how long|how many days|how do (?:i|returns|refunds)|can i|do you|what is|what's|window|rules?|allowed|possible)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex PolicyQuestion();
+
+    [GeneratedRegex(@"\b(?:cancel|cancle|cancell)\b(?!\s+(?:that|it all|everything you said))", RegexOptions.IgnoreCase)]
+    private static partial Regex CancelVerb();
+
+    [GeneratedRegex(@"\b(?:return|send (?:back|it back|them back)|ship (?:it|them) back|give back)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ReturnVerb();
+
+    [GeneratedRegex(@"\b(?:order|orders|shipped|ship|arrive|arrived|deliver|delivered|delivery|news|tracking|track|package|parcel|where)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex OrderWords();
 }

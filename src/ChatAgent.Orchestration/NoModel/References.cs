@@ -96,17 +96,10 @@ public static partial class ReferenceResolver
             return orders.Count == 0 ? Resolution<OrderFacts>.Of([]) : Resolution<OrderFacts>.Of([orders[^1]]);
         }
 
-        var referred = false;
-        if (StatusIn(t) is { Count: > 0 } statuses)
-        {
-            referred = true;
-            pool = pool.Where(o => statuses.Contains(o.Status)).ToList();
-        }
-        if (MonthIn(t) is { } month)
-        {
-            referred = true;
-            pool = pool.Where(o => o.CreatedAt.Month == month).ToList();
-        }
+        // Product names and options first; status and month narrow the matches only when something is left.
+        var statuses = StatusIn(t);
+        var month = MonthIn(t);
+        bool Filter(OrderFacts o) => (statuses is null || statuses.Contains(o.Status)) && (month is null || o.CreatedAt.Month == month);
         var words = ContentWords(t);
         if (words.Count > 0)
         {
@@ -114,14 +107,16 @@ public static partial class ReferenceResolver
             if (scored.Count > 0)
             {
                 var best = scored.Max(s => s.Score);
-                return Resolution<OrderFacts>.Of(scored.Where(s => s.Score == best).Select(s => s.Order).ToList());
+                var top = scored.Where(s => s.Score == best).Select(s => s.Order).ToList();
+                var narrowed = top.Where(Filter).ToList();
+                return Resolution<OrderFacts>.Of(narrowed.Count > 0 ? narrowed : top);
             }
-            if (!referred && NamesSomething(words, orders))
+            if (NamesSomething(words, orders))
             {
                 return Resolution<OrderFacts>.Of([]);
             }
         }
-        return referred ? Resolution<OrderFacts>.Of(pool) : Resolution<OrderFacts>.NoReference;
+        return statuses is not null || month is not null ? Resolution<OrderFacts>.Of(pool.Where(Filter).ToList()) : Resolution<OrderFacts>.NoReference;
     }
 
     /// <summary>Items of one order the customer means: "all", a position, names or options ("the blue one", "the kettle").</summary>
@@ -263,8 +258,8 @@ public static partial class ReferenceResolver
     {
         var set = new HashSet<OrderStatus>();
         if (Regex.IsMatch(t, @"\b(?:pending|not (?:yet )?shipped|hasn't shipped|unshipped|open)\b")) set.UnionWith([OrderStatus.Pending, OrderStatus.PendingItemsModified]);
-        if (Regex.IsMatch(t, @"\b(?:processed|processing|being prepared|shipped|on (?:its|the) way|in transit)\b")) set.Add(OrderStatus.Processed);
-        if (Regex.IsMatch(t, @"\b(?:delivered|arrived|received|got it)\b")) set.Add(OrderStatus.Delivered);
+        if (Regex.IsMatch(t, @"\b(?:processed|processing|being prepared)\b")) set.Add(OrderStatus.Processed);
+        if (Regex.IsMatch(t, @"\b(?:the delivered|delivered one|delivered order|that arrived|one that came)\b")) set.Add(OrderStatus.Delivered);
         if (Regex.IsMatch(t, @"\b(?:cancelled|canceled)\b")) set.Add(OrderStatus.Cancelled);
         return set.Count == 0 ? null : set;
     }
