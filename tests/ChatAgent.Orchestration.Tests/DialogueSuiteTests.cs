@@ -14,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChatAgent.Orchestration.Tests;
 
 /// <summary>A customer of the shop under test, with their orders (items, status, tracking) as the store has them.</summary>
-public sealed record DialogueCustomer(string Id, string Email, string FirstName, string LastName, string Zip, IReadOnlyList<Order> Orders);
+public sealed record DialogueCustomer(string Id, string Email, string FirstName, string LastName, string Zip, IReadOnlyList<Order> Orders, bool HasGiftCard = false);
 
 /// <summary>
 /// One multi-turn conversation of the dialogue suite: which customer fits it, what they say (in their own words, typos
@@ -104,10 +104,10 @@ public abstract class DialogueShopHost : IAsyncLifetime
     private async Task<List<DialogueCustomer>> LoadCustomersAsync()
     {
         await using var db = await Host.Services.GetRequiredService<IDbContextFactory<ShopDbContext>>().CreateDbContextAsync();
-        var customers = await db.Customers.AsNoTracking().Include(c => c.Orders).ThenInclude(o => o.Items).Include(c => c.Orders).ThenInclude(o => o.Fulfillments).AsSplitQuery()
+        var customers = await db.Customers.AsNoTracking().Include(c => c.PaymentMethods).Include(c => c.Orders).ThenInclude(o => o.Items).Include(c => c.Orders).ThenInclude(o => o.Fulfillments).AsSplitQuery()
             .OrderBy(c => c.Id).Take(600).ToListAsync();
         return customers.Select(c => new DialogueCustomer(c.Id, c.Email, c.FirstName, c.LastName, c.Address.Zip,
-            c.Orders.OrderByDescending(o => o.CreatedAt).ThenBy(o => o.Id, StringComparer.Ordinal).ToList())).ToList();
+            c.Orders.OrderByDescending(o => o.CreatedAt).ThenBy(o => o.Id, StringComparer.Ordinal).ToList(), c.PaymentMethods.Any(m => m.Kind == PaymentMethodKind.GiftCard))).ToList();
     }
 
     public async Task RunAsync(DialogueCase scenario)
@@ -140,6 +140,10 @@ public abstract class DialogueShopHost : IAsyncLifetime
                 {
                     if (awaiting != "refund_method") continue;
                     text = "back to the original payment method please";
+                }
+                if (raw == "{giftcard}")
+                {
+                    text = awaiting == "refund_method" ? "to my gift card" : "can the refund go to my gift card instead?";
                 }
                 var watch = Stopwatch.StartNew();
                 answers.Add([.. await chat.AskAsync(text)]);
@@ -334,12 +338,14 @@ public static class DialogueCases
             p => [Email(p), $"i'd like to retrun the {Lower(p.Item!)}", "{refund?}", "yes"], Returned),
         new("return from the order number, then the item", DeliveredWithUniqueItem,
             p => [$"return items from order {p.Order.Id}", Email(p), $"just the {Lower(p.Item!)} please", "{refund?}", "yes"], Returned),
-        new("return with the refund to a gift card", c => DeliveredWithUniqueItem(c),
-            p => [Email(p), $"send back the {Lower(p.Item!)}", "to my gift card please", "yes", "{refund?}", "yes"], async (p, run) =>
+        new("return with the refund to a gift card", c => c.HasGiftCard ? DeliveredWithUniqueItem(c) : null,
+            p => [Email(p), $"send back the {Lower(p.Item!)}", "{giftcard}", "yes"], async (p, run) =>
             {
                 var order = await run.OrderAsync(p.Order.Id);
                 Assert.Equal(OrderStatus.ReturnRequested, order.Status);
                 Assert.Equal([p.Item!.ItemId], order.ReturnItemIds);
+                Assert.StartsWith("gift_card", order.ReturnPaymentMethodId);
+                await OthersUntouched(p, run);
             }),
 
         // Correction: "no, the other one".

@@ -219,7 +219,8 @@ internal sealed partial class IntentEngine
             }
             else if (parameter.Required)
             {
-                var question = flow.T("plugin_ask", ("what", parameter.Description.TrimEnd('.')));
+                var what = parameter.Description.TrimEnd('.');
+                var question = flow.T("plugin_ask", ("what", what.Length > 1 && !char.IsUpper(what[1]) ? char.ToLowerInvariant(what[0]) + what[1..] : what));
                 frame.Waiting = new WaitingFor(parameter.Name, "plugin:" + parameter.Name, [], question);
                 return await flow.ReplyAsync(plugin.Intent, question);
             }

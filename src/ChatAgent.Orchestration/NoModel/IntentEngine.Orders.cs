@@ -35,7 +35,7 @@ internal sealed partial class IntentEngine
         {
             frame.Slots["items_ref"] = text;
         }
-        if (intent == "return_exchange" && RefundMethodIn(text) is { } method && frame.Waiting is null)
+        if (intent == "return_exchange" && RefundMethodIn(text) is { } method && frame.Waiting?.Kind is null or "refund_method")
         {
             frame.Slots["refund_method"] = method;
         }

@@ -72,10 +72,21 @@ internal sealed partial class IntentEngine(
         if (state.Top?.Waiting?.Kind == "confirm")
         {
             state.Top.Waiting = null;
-            if (IsNo(text) && !CorrectionWords().IsMatch(text))
+            if (IsNo(text) && !CorrectionWords().IsMatch(text) && RefundMethodIn(text) is null)
             {
                 var dropped = state.Pop();
                 return await ResumeOrCloseAsync(flow, dropped?.Flow ?? "cancel_order", flow.T("change_declined"));
+            }
+            if (state.Top.Flow == "return_exchange" && RefundMethodIn(text) is { } method)
+            {
+                // "to my gift card please" instead of yes: the same return, proposed again with that refund method.
+                state.Top.Slots["refund_method"] = method;
+                return await RunFlowAsync(flow, state.Top, text, slots);
+            }
+            if (state.Top.Flow == "cancel_order" && slots.CancelReason is { } reason)
+            {
+                state.Top.Slots["reason"] = reason;
+                return await RunFlowAsync(flow, state.Top, text, slots);
             }
         }
 
@@ -326,6 +337,8 @@ internal sealed partial class IntentEngine(
                     return false;
                 }
                 frame.Slots["order_ref"] = text;
+                // "the tent" names the order and, for a return, the item too.
+                frame.Slots["items_ref"] = text;
                 return true;
             case "items":
                 frame.Slots["items_ref"] = text;
