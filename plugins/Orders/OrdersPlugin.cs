@@ -14,13 +14,13 @@ namespace ChatAgent.Plugins.Orders;
 /// two-step: a change function only proposes (returns what will change and a handle); the change happens when the
 /// customer's next message is an explicit yes and <c>confirm_change</c> is then called with that handle.
 /// </summary>
-[ChatAgentPlugin("orders", Description = "Verify the customer; look up, cancel, modify, return and exchange their orders; change their default address.")]
 /// <remarks>
 /// Results keep every field other code reads and add readable ones through <see cref="ShopFormat"/> (the same
 /// formatter the no-model replies use): <c>*_text</c> beside each amount (money in the shop's currency) and
 /// <c>payment_method</c> beside each <c>payment_method_id</c> ("Mastercard ending 9212", "gift card"), so the model
 /// words amounts and payment methods the way the no-model bot does.
 /// </remarks>
+[ChatAgentPlugin("orders", Description = "Verify the customer; look up, cancel, modify, return and exchange their orders; change their default address.")]
 public sealed class OrdersPlugin(CustomerSession session, OrderActions orders, ShopFormat format)
 {
     [KernelFunction("verify_customer_by_email"), Description("Verifies the customer by the email address on their account. Must succeed (or another verification) before anything about orders or the account can be shown or changed.")]
