@@ -40,7 +40,15 @@ internal sealed partial class IntentEngine
             frame.Slots["refund_method"] = method;
         }
 
-        if (await flow.Session.GetVerifiedCustomerIdAsync(flow.Ct) is not { } customer)
+        var verified = await flow.Session.GetVerifiedCustomerIdAsync(flow.Ct);
+        if (verified is null && intent is "refund" or "invoice" && frame.Slot("order_id") is null && frame.Waiting is null)
+        {
+            // "When will I get my refund?" from someone not verified: the policy first, and an offer to look at their order.
+            flow.State.Pop();
+            var query = intent == "refund" ? "how long refunds take to arrive " + text : "payments charged invoice " + text;
+            return await PolicyAsync(flow, intent, query, intent == "refund" ? "refunds how long refunds take" : "payments charged", flow.T("refund_offer"));
+        }
+        if (verified is not { } customer)
         {
             var question = flow.T("ask_verification");
             frame.Waiting = new WaitingFor("customer", "verification", [], question);

@@ -232,6 +232,14 @@ internal sealed partial class IntentEngine(
             return state.Top is { } resumed ? await RunFlowAsync(flow, resumed, text, slots) : await flow.ReplyAsync("verification", flow.T("verified_what_next"), choices: Menu());
         }
 
+        if (intent == "change_order" && !ChangeWords().IsMatch(understood))
+        {
+            // Changing items goes to a person: only when the customer plainly asks for it, never on a near miss.
+            var other = IntentLabels.GetValueOrDefault(prediction.RunnerUp, IntentLabels["order_status"]);
+            return await flow.ReplyAsync("unsure", flow.T("clarify", ("first", IntentLabels["change_order"]), ("second", other)),
+                choices: [new(IntentLabels["change_order"], "change_order"), new(other, prediction.RunnerUp), new(IntentLabels["human_agent"], "human_agent")], outcome: "clarify");
+        }
+
         // 7. Dispatch: a task replaces the one in progress; anything else is a digression the waiting task survives.
         if (TaskFlows.Contains(intent))
         {
@@ -480,6 +488,9 @@ internal sealed partial class IntentEngine(
 
     [GeneratedRegex(@"#W\d{7}")]
     private static partial Regex OrderIdIn();
+
+    [GeneratedRegex(@"\b(?:change|modify|swap|switch|different (?:size|colou?r)|replace|add|remove|upgrade|edit)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ChangeWords();
 
     [GeneratedRegex(@"\b(?:policy|policies|how long|how many days|how do (?:i|returns|refunds)|can i|do you|what is|what's|window|rules?|allowed|possible)\b", RegexOptions.IgnoreCase)]
     private static partial Regex PolicyQuestion();
