@@ -163,7 +163,9 @@ public abstract class DialogueShopHost : IAsyncLifetime
             var slowest = TurnTimes.Count == 0 ? 0 : TurnTimes.Max(t => t.Seconds);
             var rate = Outcomes.Count == 0 ? 0 : Outcomes.Count(o => o.Passed) * 100.0 / Outcomes.Count;
             TestContext.Current.SendDiagnosticMessage($"dialogue suite so far: {Outcomes.Count(o => o.Passed)}/{Outcomes.Count} passed ({rate:F0}%), slowest turn {slowest:F2}s");
-            var line = $"[dialogue] {scenario.Name}: {(passed ? "pass" : "FAIL")}; so far {Outcomes.Count(o => o.Passed)}/{Outcomes.Count} passed, slowest turn {slowest:F2}s ({TurnTimes.MaxBy(t => t.Seconds).Case})";
+            double median;
+            lock (TurnTimes) median = TurnTimes.Count == 0 ? 0 : TurnTimes.Select(t => t.Seconds).Order().ElementAt(TurnTimes.Count / 2);
+            var line = $"[dialogue] {scenario.Name}: {(passed ? "pass" : "FAIL")}; so far {Outcomes.Count(o => o.Passed)}/{Outcomes.Count} passed, {TurnTimes.Count} turns, median turn {median:F2}s, slowest turn {slowest:F2}s ({TurnTimes.MaxBy(t => t.Seconds).Case})";
             TestContext.Current.TestOutputHelper?.WriteLine(line);
             // The figures for the report: pass rate and slowest turn of this run.
             lock (Outcomes) File.WriteAllText(Path.Combine(Path.GetTempPath(), "chatagent-dialogue-suite.txt"), line + Environment.NewLine);
