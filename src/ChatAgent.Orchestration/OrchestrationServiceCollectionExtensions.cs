@@ -40,7 +40,13 @@ public static class OrchestrationServiceCollectionExtensions
             .ValidateOnStart();
         services.AddLocalEmbeddings(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new IntentClassifier(sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), IntentClassifier.BuiltInExamples()));
+        // No-model mode: our examples plus the intents enabled plugins declare with [NoModelIntent].
+        services.TryAddSingleton<PluginIntents>();
+        services.TryAddSingleton(sp => new IntentClassifier(sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            [.. IntentClassifier.BuiltInExamples(), .. sp.GetRequiredService<PluginIntents>().Examples]));
+        services.TryAddSingleton(sp => new TypoCorrector(sp.GetRequiredService<IntentClassifier>().Examples.Select(e => e.Text)));
+        services.TryAddSingleton(sp => new ReplyTemplates(sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.PromptsPath));
+        services.TryAddSingleton<CustomerOrders>();
         services.TryAddSingleton(sp => new KnowledgeBase(sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.KnowledgePath, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()));
         services.TryAddSingleton(sp => new PromptLibrary(sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.PromptsPath));
         services.TryAddSingleton<TranscriptReader>();

@@ -8,16 +8,27 @@ public sealed record Slots(IReadOnlyList<string> OrderIds, string? Email, string
 /// <summary>Rule-based slot extraction: the shapes involved (ids, emails, zips) are regular, so patterns beat a model here.</summary>
 public static partial class SlotExtractor
 {
-    public static Slots Extract(string text)
+    /// <summary>
+    /// Reads the slots of <paramref name="text"/>. With <paramref name="nameWithoutCue"/> (the bot just asked who the
+    /// customer is) a bare "Emma Nguyen 92185" is read as name and zip too.
+    /// </summary>
+    public static Slots Extract(string text, bool nameWithoutCue = false)
     {
         var orderIds = OrderIdPattern().Matches(text).Select(m => "#W" + m.Groups["digits"].Value).Distinct(StringComparer.Ordinal).ToList();
         var email = EmailPattern().Match(text) is { Success: true } e ? e.Value.ToLowerInvariant() : null;
         var zip = ZipPattern().Match(OrderIdPattern().Replace(text, " ")) is { Success: true } z ? z.Groups["zip"].Value : null;
         string? first = null, last = null;
-        if (NamePattern().Match(text) is { Success: true } n)
+        if (NamePattern().Match(text) is { Success: true } n && !NotAName.Contains(n.Groups["first"].Value.ToLowerInvariant()))
         {
             first = Capitalize(n.Groups["first"].Value);
             last = Capitalize(n.Groups["last"].Value);
+        }
+        else if (zip is not null && BareNameZip().Match(text) is { Success: true } b && (nameWithoutCue || char.IsUpper(b.Groups["first"].Value[0]) && char.IsUpper(b.Groups["last"].Value[0]))
+            && !NotAName.Contains(b.Groups["first"].Value.ToLowerInvariant()) && !NotAName.Contains(b.Groups["last"].Value.ToLowerInvariant()))
+        {
+            // "Emma Nguyen 92185", "Emma Nguyen, zip 92185": two capitalised words right before the zip.
+            first = Capitalize(b.Groups["first"].Value);
+            last = Capitalize(b.Groups["last"].Value);
         }
         var product = ProductPattern().Match(text) is { Success: true } p ? p.Groups["product"].Value.Trim().TrimEnd('?', '.', '!') : null;
         var lowered = text.ToLowerInvariant();
@@ -28,6 +39,33 @@ public static partial class SlotExtractor
                 : null;
         return new Slots(orderIds, email, first, last, zip, string.IsNullOrWhiteSpace(product) ? null : product, reason);
     }
+
+    /// <summary>A price cap or range in the message: "under $50", "less than 30", "between 20 and 40", "$20-$40".</summary>
+    public static (decimal? Min, decimal? Max) PriceRange(string text)
+    {
+        if (PriceBetween().Match(text) is { Success: true } b
+            && decimal.TryParse(b.Groups["min"].Value, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var min)
+            && decimal.TryParse(b.Groups["max"].Value, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var max) && min <= max)
+        {
+            return (min, max);
+        }
+        if (PriceCap().Match(text) is { Success: true } c && decimal.TryParse(c.Groups["max"].Value, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var cap))
+        {
+            return (null, cap);
+        }
+        return (null, null);
+    }
+
+    [GeneratedRegex(@"\b(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than)\s*(?:[$€£]\s*)?(?<max>\d+(?:\.\d{1,2})?)", RegexOptions.IgnoreCase)]
+    private static partial Regex PriceCap();
+
+    [GeneratedRegex(@"\bbetween\s*[$€£]?\s*(?<min>\d+(?:\.\d{1,2})?)\s*(?:and|-|to)\s*[$€£]?\s*(?<max>\d+(?:\.\d{1,2})?)|[$€£]\s*(?<min>\d+(?:\.\d{1,2})?)\s*(?:-|to)\s*[$€£]?\s*(?<max>\d+(?:\.\d{1,2})?)", RegexOptions.IgnoreCase)]
+    private static partial Regex PriceBetween();
+
+    private static readonly HashSet<string> NotAName = new(StringComparer.Ordinal)
+    {
+        "not", "looking", "trying", "sure", "interested", "going", "here", "just", "still", "so", "very", "the", "a", "my", "zip", "order", "code", "is", "in", "at", "and", "from", "live", "living",
+    };
 
     private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..].ToLowerInvariant();
 
@@ -41,8 +79,11 @@ public static partial class SlotExtractor
     [GeneratedRegex(@"(?:\bzip(?:\s*code)?\s*(?:is|:)?\s*|\b)(?<zip>\d{5})(?:-\d{4})?\b", RegexOptions.IgnoreCase)]
     private static partial Regex ZipPattern();
 
-    [GeneratedRegex(@"\b(?:my name is|i am|i'm|this is|name:)\s+(?<first>[A-Za-z][a-z'\-]+)\s+(?<last>[A-Za-z][a-z'\-]+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:my name is|name is|i am|i'm|im|this is|it's|its|name:)\s+(?<first>[A-Za-z][A-Za-z'\-]+)\s+(?<last>[A-Za-z][A-Za-z'\-]+)", RegexOptions.IgnoreCase)]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"(?<![A-Za-z'])(?<first>[A-Za-z][A-Za-z'\-]+)\s+(?<last>[A-Za-z][A-Za-z'\-]+)[\s,;]+(?:(?:and\s+)?(?:my\s+)?(?:zip|postcode|postal code)(?:\s*code)?\s*(?:is|:)?\s*)?\d{5}\b")]
+    private static partial Regex BareNameZip();
 
     [GeneratedRegex(@"\b(?:looking for|search(?: for)?|find(?: me)?|do you (?:have|sell|carry)|have you got|show me|want to buy|i need|in stock)\s+(?:an?\s+|some\s+|any\s+|the\s+)?(?<product>[^?.!,]{2,60})", RegexOptions.IgnoreCase)]
     private static partial Regex ProductPattern();

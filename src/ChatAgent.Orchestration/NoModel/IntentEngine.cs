@@ -1,17 +1,13 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using ChatAgent.Conversations.Activities;
 using ChatAgent.Conversations.Service;
-using ChatAgent.Orchestration.Guardrails;
 using ChatAgent.Orchestration.Handoff;
 using ChatAgent.Orchestration.Intents;
 using ChatAgent.Orchestration.Knowledge;
-using ChatAgent.Orchestration.Model;
 using ChatAgent.Orchestration.State;
 using ChatAgent.Shop.Conversations;
+using ChatAgent.Shop.Formatting;
 using ChatAgent.Shop.Plugins;
 using ChatAgent.Shop.Search;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,61 +17,95 @@ using Microsoft.SemanticKernel;
 
 namespace ChatAgent.Orchestration.NoModel;
 
-/// <summary>What a no-model turn ended with: nothing more to do, or a hand-over.</summary>
-internal sealed record IntentTurnResult(string? HandoffReason, bool Failed);
-
 /// <summary>
-/// The bot without a language model: classifies the message with the embedding intent classifier, extracts slots,
-/// and runs deterministic flows that call the same plugins through the same catalog (so the same authorization and
-/// confirmation rules apply), asking for whatever is missing. The flow's progress rides in each answer's
-/// <c>channelData.chatagent</c>, so it survives restarts with the transcript.
+/// The bot without a language model. Per message, in this order: the confirmation gate's decision; verification from
+/// free-form text (an email anywhere, "First Last 12345"); the answer to the open question of the task on top of the
+/// dialogue stack (an order or item in words, a reason, a refund method, an address, a button); repair patterns
+/// (never mind, "no, the other one"); product follow-ups; the intent classifier (typos corrected against the shop's
+/// vocabulary, a clarifying question when unsure); then slot extraction on the whole message. Flows call the same
+/// plugins through the same catalog as the model (so the same authorization and confirmation rules apply). A
+/// digression (a policy question while a task waits) is answered and the waiting task resumes. The dialogue state rides
+/// in each answer's <c>channelData.chatagent</c>, so it survives restarts with the transcript.
 /// </summary>
 internal sealed partial class IntentEngine(
     IServiceProvider services,
     PluginCatalog catalog,
     IntentClassifier classifier,
     KnowledgeBase knowledge,
+    CustomerOrders customerOrders,
+    ReplyTemplates replies,
+    ShopFormat format,
+    PluginIntents pluginIntents,
+    TypoCorrector typos,
     IOptions<OrchestratorOptions> options,
     ILogger<IntentEngine> logger)
 {
     internal IServiceProvider Services => services;
     internal PluginCatalog Catalog => catalog;
     internal ILogger Logger => logger;
+    internal ReplyTemplates Replies => replies;
 
-    private static readonly string[] Awaitables = ["verification", "order_id", "cancel_reason", "items", "address"];
+    /// <summary>Flows that carry out a task on the customer's orders (a new one replaces the waiting one).</summary>
+    private static readonly HashSet<string> TaskFlows = ["order_status", "cancel_order", "return_exchange", "change_address", "refund", "invoice", "change_order"];
+
+    private static readonly Dictionary<string, string> IntentLabels = new(StringComparer.Ordinal)
+    {
+        ["order_status"] = "Where is my order?", ["cancel_order"] = "Cancel an order", ["return_exchange"] = "Return an item", ["change_address"] = "Change an address",
+        ["refund"] = "My refund", ["invoice"] = "Payments on an order", ["shipping_policy"] = "Shipping info", ["refund_policy"] = "Return policy",
+        ["payment_policy"] = "Payment methods", ["product_search"] = "Find a product", ["recommendation"] = "Recommendations", ["human_agent"] = "Talk to a person",
+        ["account"] = "My account", ["change_order"] = "Change items in an order", ["feedback"] = "Leave feedback", ["greeting"] = "Hello", ["thanks"] = "Thanks",
+        ["complaint"] = "Make a complaint", ["payment_issue"] = "A payment problem", ["out_of_scope"] = "Something else",
+    };
 
     public async Task<IntentTurnResult> RunAsync(ITurnContext turn, Transcript transcript, CustomerSession session, ConfirmationOutcome confirmation, string text, CancellationToken ct)
     {
-        var flow = new Flow(this, turn, session, ct);
-        var prev = transcript.LastBotState is { } s && s["mode"]?.GetValue<string>() == "intent" ? s : null;
-        var prevIntent = prev?["intent"]?.GetValue<string>();
-        var awaiting = prev?["awaiting"]?.GetValue<string>();
-        var slots = SlotExtractor.Extract(text);
-        var orderId = slots.OrderIds.FirstOrDefault() ?? prev?["order_id"]?.GetValue<string>();
+        var previous = transcript.LastBotState is { } s && s["mode"]?.GetValue<string>() == "intent" ? s : null;
+        var state = DialogueState.From(previous);
+        var flow = new FlowTurn(this, turn, session, state, ReplyTemplates.DefaultLanguage, ct);
+        var slots = SlotExtractor.Extract(text, nameWithoutCue: state.Top?.Waiting?.Kind == "verification");
 
-        // The gate already decided whether this message confirmed the waiting change.
+        // 1. The gate already decided whether this message confirmed the waiting change.
         if (confirmation.Decision == ConfirmationDecision.Confirmed && confirmation.Handle is { } handle)
         {
-            var applied = await flow.CallAsync("confirm_change", new() { ["handle"] = handle });
-            return await flow.ReplyAsync(confirmation.Action ?? "change", applied is not null && !ToolResult.IsRefusal(applied)
-                ? $"Done — {Describe(confirmation.Action)} for order {OrderOf(applied) ?? orderId ?? ""} is complete. {ChangeText(applied)}".Trim()
-                : $"I couldn't apply that change: {ErrorOf(applied)}", failed: applied is null || ToolResult.IsRefusal(applied));
+            return await ApplyConfirmedAsync(flow, confirmation, handle);
         }
-        if (confirmation.Decision == ConfirmationDecision.Expired && awaiting == "confirmation" && IsNo(text))
+        if (state.Top?.Waiting?.Kind == "confirm")
         {
-            return await flow.ReplyAsync(prevIntent ?? "cancel_order", "OK — I haven't changed anything. Is there anything else I can help with?");
+            state.Top.Waiting = null;
+            if (IsNo(text) && !CorrectionWords().IsMatch(text) && RefundMethodIn(text) is null)
+            {
+                var dropped = state.Pop();
+                return await ResumeOrCloseAsync(flow, dropped?.Flow ?? "cancel_order", flow.T("change_declined"));
+            }
+            if (state.Top.Flow == "return_exchange" && RefundMethodIn(text) is { } method)
+            {
+                // "to my gift card please" instead of yes: the same return, proposed again with that refund method.
+                state.Top.Slots["refund_method"] = method;
+                return await RunFlowAsync(flow, state.Top, text, slots);
+            }
+            if (state.Top.Flow == "cancel_order" && slots.CancelReason is { } reason)
+            {
+                state.Top.Slots["reason"] = reason;
+                return await RunFlowAsync(flow, state.Top, text, slots);
+            }
         }
 
+        // 2. Verification from whatever the message holds, keeping the task that asked for it.
         var verifiedNow = false;
         if (await session.GetVerifiedCustomerIdAsync(ct) is null && (slots.Email is not null || slots.FirstName is not null && slots.Zip is not null))
         {
             var result = slots.Email is not null
                 ? await flow.CallAsync("verify_customer_by_email", new() { ["email"] = slots.Email })
                 : await flow.CallAsync("verify_customer_by_name_zip", new() { ["first_name"] = slots.FirstName, ["last_name"] = slots.LastName, ["zip"] = slots.Zip });
-            using var doc = JsonDocument.Parse(result ?? "{}");
-            if (doc.RootElement.TryGetProperty("verified", out var v) && v.GetBoolean())
+            using var doc = JsonDocument.Parse(string.IsNullOrEmpty(result) ? "{}" : result);
+            if (doc.RootElement.TryGetProperty("verified", out var v) && v.ValueKind == JsonValueKind.True)
             {
                 verifiedNow = true;
+                flow.Say(flow.T("verified"));
+                if (state.Top?.Waiting?.Kind == "verification")
+                {
+                    state.Top.Waiting = null;
+                }
             }
             else
             {
@@ -83,76 +113,270 @@ internal sealed partial class IntentEngine(
                 {
                     return new IntentTurnResult(HandoffReasons.VerificationLocked, true);
                 }
-                // Not counted as a failed answer: the shop's own attempt limit decides when verification goes to a person.
-                return await flow.ReplyAsync(prevIntent ?? "verification", $"I couldn't find an account with those details. {ErrorOf(result)} Please check the email address on your account (or give me your first name, last name and zip code).",
-                    awaiting: "verification", orderId: orderId);
+                var frame = state.Top ?? state.Push("verification");
+                frame.Waiting = new WaitingFor("customer", "verification", [], flow.T("ask_verification"));
+                // Not a failed answer: the shop's own attempt limit decides when verification goes to a person.
+                var left = doc.RootElement.TryGetProperty("attempts_left", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetInt32().ToString(format.Culture) : "";
+                return await flow.ReplyAsync(frame.Flow, flow.T("verification_failed", ("attempts_left", left)));
             }
         }
 
-        string intent;
+        // 3. The answer to the open question.
+        if (state.Top is { } top)
+        {
+            if (verifiedNow && top.Waiting is null && TaskFlows.Contains(top.Flow) || PluginWaiting(top))
+            {
+                return await RunFlowAsync(flow, top, text, slots);
+            }
+            if (top.Waiting is { } waiting && await AnswersAsync(flow, top, waiting, text, slots))
+            {
+                top.Waiting = null;
+                return await RunFlowAsync(flow, top, text, slots);
+            }
+        }
+
+        // 4. Repair: give up on the task, or correct the reference.
+        if (NeverMind().IsMatch(text) && state.Top is not null)
+        {
+            var dropped = state.Pop();
+            return await ResumeOrCloseAsync(flow, dropped!.Flow, flow.T("dropped"));
+        }
+        if (CorrectionWords().IsMatch(text) && state.Top is { } corrected && corrected.Slot("order_id") is { } wrong && TaskFlows.Contains(corrected.Flow))
+        {
+            corrected.Slots.Remove("order_id");
+            corrected.Slots.Remove("order_ref");
+            corrected.Slots["not_order"] = wrong;
+            return await RunFlowAsync(flow, corrected, text, slots);
+        }
+
+        // 5. Follow-ups on products just listed.
+        if (state.Products.Count > 0 && await ProductFollowUpAsync(flow, text) is { } followUp)
+        {
+            return followUp;
+        }
+
         if (HelpWords().IsMatch(text))
         {
-            return await flow.ReplyAsync("greeting", "Here's what I can do: check an order's status and tracking, cancel or change a pending order, start a return, change an address, find products, and answer questions about shipping, returns, refunds and payments.",
-                suggestions: ["Where is my order?", "Cancel an order", "Return policy", "Talk to a person"]);
-        }
-        var continues = awaiting is not null && Awaitables.Contains(awaiting) && prevIntent is not null && (
-            awaiting == "verification" && verifiedNow
-            || awaiting == "order_id" && slots.OrderIds.Count > 0
-            || awaiting == "cancel_reason" && slots.CancelReason is not null
-            || awaiting == "items" && (ItemIds(text).Count > 0 || AllItems().IsMatch(text))
-            || awaiting == "address" && ParseAddress(text) is not null);
-        if (continues)
-        {
-            intent = prevIntent!;
-        }
-        else
-        {
-            var prediction = await classifier.ClassifyAsync(text, ct);
-            logger.LogInformation("Intent {Intent} ({Score:F2}; runner-up {RunnerUp} {RunnerUpScore:F2})", prediction.Intent, prediction.Score, prediction.RunnerUp, prediction.RunnerUpScore);
-            intent = prediction.IsConfident((float)options.Value.IntentThreshold) ? prediction.Intent : verifiedNow && prevIntent is not null ? prevIntent : "unsure";
-            if (intent == "unsure" && slots.OrderIds.Count == 0 && await NamesAProductAsync(text, ct))
-            {
-                // Short shopping questions ("got any bluetooth speakers") sit far from every example sentence, but the
-                // catalogue recognises them: both retrievers put the same product first.
-                intent = "product_search";
-            }
-            if (slots.OrderIds.Count > 0 && intent is "shipping_policy" or "greeting" or "unsure")
-            {
-                intent = "order_status";
-            }
-            if (verifiedNow && intent is "unsure" or "greeting" or "thanks")
-            {
-                return await flow.ReplyAsync("verification", "Thanks — you're verified. What can I help you with: an order's status, a cancellation, a return, or an address change?");
-            }
+            return await flow.ReplyAsync("greeting", flow.T("help"), choices: Menu());
         }
 
+        // 6. The classifier, on the message as written and, when unsure, with typos corrected.
+        var prediction = await classifier.ClassifyAsync(text, ct);
+        var threshold = (float)options.Value.IntentThreshold;
+        if (!prediction.IsConfident(threshold) && typos.Correct(text) is var fixedText && fixedText != text)
+        {
+            var second = await classifier.ClassifyAsync(fixedText, ct);
+            if (second.Score > prediction.Score)
+            {
+                logger.LogInformation("Typos corrected: \"{Fixed}\"", fixedText);
+                prediction = second;
+            }
+        }
+        logger.LogInformation("Intent {Intent} ({Score:F2}; runner-up {RunnerUp} {RunnerUpScore:F2})", prediction.Intent, prediction.Score, prediction.RunnerUp, prediction.RunnerUpScore);
+        var intent = prediction.IsConfident(threshold) ? prediction.Intent : "unsure";
+        var understood = typos.Correct(text);
+        if (verifiedNow && OnlyIdentity(text, slots))
+        {
+            // The message was just who they are: nothing else to classify.
+            intent = "unsure";
+        }
+        else if (intent is not ("human_agent" or "complaint") && !PolicyQuestion().IsMatch(understood))
+        {
+            // Verbs of the tasks outrank a near miss of the classifier: "return the monitor from order #W…", "send back the kettle".
+            if (CancelVerb().IsMatch(understood) && intent is not "cancel_order")
+            {
+                intent = "cancel_order";
+            }
+            else if (ReturnVerb().IsMatch(understood) && intent is not "return_exchange")
+            {
+                intent = "return_exchange";
+            }
+            else if (intent is "product_search" or "unsure" or "shipping_policy" && OrderWords().IsMatch(understood) && await session.GetVerifiedCustomerIdAsync(ct) is { } who
+                && ReferenceResolver.Orders(text, await customerOrders.ForCustomerAsync(who, ct)).Kind is ResolutionKind.Unique or ResolutionKind.Ambiguous)
+            {
+                // "any news on the skin care kit order?": a product of one of their orders, asked about as an order.
+                intent = "order_status";
+            }
+        }
+        if (intent == "unsure" && slots.OrderIds.Count == 0 && await NamesAProductAsync(text, ct))
+        {
+            // Short shopping questions ("got any bluetooth speakers") sit far from every example sentence, but the
+            // catalogue recognises them: both retrievers put the same product first.
+            intent = "product_search";
+        }
+        if (slots.OrderIds.Count > 0 && intent is "shipping_policy" or "greeting" or "unsure")
+        {
+            intent = "order_status";
+        }
+        if (intent == "unsure" && state.Top is { } waitingTask && TaskFlows.Contains(waitingTask.Flow) && (slots.CancelReason is not null || ReferenceWords().IsMatch(text)))
+        {
+            // "the one from March" or "no longer needed" with nothing else: the task in progress is still the subject.
+            intent = waitingTask.Flow;
+        }
+        if (intent == "unsure")
+        {
+            if (verifiedNow)
+            {
+                return state.Top is { } resumed ? await RunFlowAsync(flow, resumed, text, slots) : await flow.ReplyAsync("verification", flow.T("verified_what_next"), choices: Menu());
+            }
+            var wasClarifying = previous?["outcome"]?.GetValue<string>() == "clarify";
+            if (!wasClarifying && prediction.Score >= threshold - 0.12f && prediction.RunnerUp != prediction.Intent)
+            {
+                var top2 = new[] { prediction.Intent, prediction.RunnerUp }.Select(i => new OfferedChoice(IntentLabels.GetValueOrDefault(i, pluginIntents.Find(i)?.Examples.FirstOrDefault() ?? i), i)).ToList();
+                return await flow.ReplyAsync("unsure", flow.T("clarify", ("first", top2[0].Title), ("second", top2[1].Title)), choices: [.. top2, new OfferedChoice(IntentLabels["human_agent"], "human_agent")], outcome: "clarify");
+            }
+            return await flow.ReplyAsync("unsure", flow.T("not_understood"), failed: true, choices: Menu());
+        }
+        if (verifiedNow && intent is "greeting" or "thanks")
+        {
+            return state.Top is { } resumed ? await RunFlowAsync(flow, resumed, text, slots) : await flow.ReplyAsync("verification", flow.T("verified_what_next"), choices: Menu());
+        }
+
+        if (intent == "change_order" && !ChangeWords().IsMatch(understood))
+        {
+            // Changing items goes to a person: only when the customer plainly asks for it, never on a near miss.
+            var other = IntentLabels.GetValueOrDefault(prediction.RunnerUp, IntentLabels["order_status"]);
+            return await flow.ReplyAsync("unsure", flow.T("clarify", ("first", IntentLabels["change_order"]), ("second", other)),
+                choices: [new(IntentLabels["change_order"], "change_order"), new(other, prediction.RunnerUp), new(IntentLabels["human_agent"], "human_agent")], outcome: "clarify");
+        }
+
+        // 7. Dispatch: a task replaces the one in progress; anything else is a digression the waiting task survives.
+        if (TaskFlows.Contains(intent))
+        {
+            var current = state.Top;
+            if (current is not null && current.Flow == intent)
+            {
+                return await RunFlowAsync(flow, current, text, slots, fresh: true);
+            }
+            var carried = current?.Slot("order_id");
+            while (state.Top is { } t && TaskFlows.Contains(t.Flow))
+            {
+                state.Pop();
+            }
+            var frame = state.Push(intent);
+            if (carried is not null && PronounWords().IsMatch(text))
+            {
+                frame.Slots["order_id"] = carried;
+            }
+            return await RunFlowAsync(flow, frame, text, slots, fresh: true);
+        }
+        var digression = state.Push(intent);
+        return await RunFlowAsync(flow, digression, text, slots, fresh: true);
+    }
+
+    private List<OfferedChoice> Menu() =>
+        [new("Where is my order?", "order_status"), new("Cancel an order", "cancel_order"), new("Return policy", "refund_policy"), new("Talk to a person", "human_agent")];
+
+    private static bool PluginWaiting(DialogueFrame top) => top.Waiting?.Kind.StartsWith("plugin:", StringComparison.Ordinal) == true;
+
+    /// <summary>Runs the flow of <paramref name="frame"/> (the top of the stack). A flow that finishes in one answer is popped, and the task below resumes.</summary>
+    private async Task<IntentTurnResult> RunFlowAsync(FlowTurn flow, DialogueFrame frame, string text, Slots slots, bool fresh = false)
+    {
+        var intent = frame.Flow;
+        switch (intent)
+        {
+            case "order_status":
+            case "cancel_order":
+            case "return_exchange":
+            case "change_address":
+            case "refund":
+            case "invoice":
+            case "change_order":
+                return await OrderTaskAsync(flow, frame, text, slots, fresh);
+        }
+        if (pluginIntents.Find(intent) is { } plugin)
+        {
+            return await PluginFlowAsync(flow, frame, plugin, text);
+        }
+
+        // One-answer flows: the answer, then back to the task that waits below, if any.
+        flow.State.Pop();
         return intent switch
         {
-            "greeting" => await flow.ReplyAsync(intent, "Hi! I can check an order's status and tracking, cancel or change a pending order, start a return, change an address, find products, and answer questions about shipping, returns, refunds and payments. What can I do for you?",
-                suggestions: ["Where is my order?", "Cancel an order", "Return policy", "Talk to a person"]),
-            "thanks" => await flow.ReplyAsync(intent, "You're welcome! Is there anything else I can help with?"),
-            "order_status" => await OrderStatusAsync(flow, intent, orderId),
-            "cancel_order" => await CancelAsync(flow, intent, orderId, slots),
-            "return_exchange" => await ReturnAsync(flow, intent, orderId, text),
-            "change_address" => await AddressAsync(flow, intent, orderId, text),
-            "refund" or "invoice" => orderId is null || await session.GetVerifiedCustomerIdAsync(ct) is null
-                ? await PolicyAsync(flow, intent, text, intent == "refund" ? "refunds how long refunds take" : "payments charged", tail: "If you give me your order number and the email on your account, I can look at that order's payments and refunds.", awaiting: "order_id", orderId: orderId)
-                : await PaymentsAsync(flow, intent, orderId),
-            "shipping_policy" => await PolicyAsync(flow, intent, text, "shipping delivery times costs"),
-            "refund_policy" => await PolicyAsync(flow, intent, text, "returns refunds cancelling"),
-            "payment_policy" => await PolicyAsync(flow, intent, text, "accepted payment methods"),
-            "product_search" => await CatalogAsync(flow, intent, "search", slots.ProductPhrase ?? text, "search the catalogue"),
+            "greeting" => await ResumeOrCloseAsync(flow, intent, flow.T("greeting"), Menu()),
+            "thanks" => await ResumeOrCloseAsync(flow, intent, flow.T("thanks")),
+            "shipping_policy" => await PolicyAsync(flow, intent, typos.Correct(text), "shipping delivery times costs free shipping"),
+            "refund_policy" => await PolicyAsync(flow, intent, typos.Correct(text), "returns refunds cancelling"),
+            "payment_policy" => await PolicyAsync(flow, intent, typos.Correct(text), "accepted payment methods"),
+            "product_search" => await ProductSearchAsync(flow, intent, slots.ProductPhrase ?? text),
             "recommendation" => await CatalogAsync(flow, intent, "recommend", text, "make recommendations"),
             "human_agent" => new IntentTurnResult(HandoffReasons.CustomerAsked, false),
             "complaint" => new IntentTurnResult(HandoffReasons.Frustration, false),
             "payment_issue" => new IntentTurnResult("payment problem that needs a person", false),
-            "change_order" => await NeedsPersonAfterVerificationAsync(flow, intent, orderId, "changing the items of an order"),
-            "feedback" => await flow.ReplyAsync(intent, "Thank you — we'd love to hear it! You can leave a review on the product's page, or write it here and I'll make sure our team sees it."),
-            "account" => await flow.ReplyAsync(intent, "Account settings — password, sign-up, email preferences and the newsletter — are managed on our website under \"My account\". If you're stuck there, say \"talk to a person\" and I'll bring in our team."),
-            "out_of_scope" => await flow.ReplyAsync(intent, "Sorry, I can only help with things about our shop — your orders, our products, and our shipping, returns, refund and payment policies. Is there something like that I can do for you?"),
-            _ => await flow.ReplyAsync("unsure", "I'm not sure I understood. I can help with order status, cancellations, returns, address changes, products, and our shipping, returns, refund and payment policies — or bring in a person. Could you say it another way?",
-                failed: true, suggestions: ["Where is my order?", "Return policy", "Talk to a person"]),
+            "feedback" => await ResumeOrCloseAsync(flow, intent, flow.T("feedback")),
+            "account" => await ResumeOrCloseAsync(flow, intent, flow.T("account")),
+            "out_of_scope" => await ResumeOrCloseAsync(flow, intent, flow.T("out_of_scope")),
+            "verification" => await ResumeOrCloseAsync(flow, intent, flow.T("verified_what_next"), Menu()),
+            _ => await flow.ReplyAsync("unsure", flow.T("not_understood"), failed: true, choices: Menu()),
         };
+    }
+
+    /// <summary>Sends <paramref name="answer"/>; when a task waits below, says so and asks its question again.</summary>
+    private static async Task<IntentTurnResult> ResumeOrCloseAsync(FlowTurn flow, string intent, string answer, IReadOnlyList<OfferedChoice>? choices = null, bool failed = false, JsonObject? extra = null)
+    {
+        if (flow.State.Top is { Waiting: { } waiting } below)
+        {
+            var what = flow.T("task." + below.Flow);
+            return await flow.ReplyAsync(intent, answer + "\n\n" + flow.T("resume", ("task", what), ("question", waiting.Question)), failed, waiting.Choices, extra: extra);
+        }
+        return await flow.ReplyAsync(intent, answer, failed, choices, extra: extra);
+    }
+
+    /// <summary>True when the message answers what <paramref name="frame"/> waits for; the answer is stored in its slots.</summary>
+    private async Task<bool> AnswersAsync(FlowTurn flow, DialogueFrame frame, WaitingFor waiting, string text, Slots slots)
+    {
+        var chosenIntent = waiting.Choices.FirstOrDefault(c => string.Equals(c.Title, text.Trim(), StringComparison.OrdinalIgnoreCase));
+        switch (waiting.Kind)
+        {
+            case "order":
+                if (slots.OrderIds.Count > 0)
+                {
+                    frame.Slots["order_id"] = slots.OrderIds[0];
+                    return true;
+                }
+                if (await flow.Session.GetVerifiedCustomerIdAsync(flow.Ct) is not { } customer)
+                {
+                    return false;
+                }
+                var orders = await customerOrders.ForCustomerAsync(customer, flow.Ct);
+                var resolution = ReferenceResolver.Orders(text, orders, waiting.Choices.Select(c => new OfferedChoice(c.Title, IdIn(c.Title) ?? c.Value)).ToList());
+                if (resolution.Kind == ResolutionKind.NoReference)
+                {
+                    return false;
+                }
+                frame.Slots["order_ref"] = text;
+                // "the tent" names the order and, for a return, the item too.
+                frame.Slots["items_ref"] = text;
+                return true;
+            case "items":
+                frame.Slots["items_ref"] = text;
+                return ItemAnswer().IsMatch(text) || ReferenceResolver.ContentWords(ReferenceResolver.Normalise(text)).Count > 0 || chosenIntent is not null;
+            case "reason":
+                if (slots.CancelReason is not null)
+                {
+                    frame.Slots["reason"] = slots.CancelReason;
+                    return true;
+                }
+                return false;
+            case "refund_method":
+                if (RefundMethodIn(text) is { } method)
+                {
+                    frame.Slots["refund_method"] = method;
+                    return true;
+                }
+                return false;
+            case "address":
+                return ParseAddress(text) is not null;
+            case "intent":
+                if (chosenIntent is not null || waiting.Choices.FirstOrDefault(c => c.Value == text.Trim()) is { } byValue && (chosenIntent = byValue) is not null)
+                {
+                    frame.Flow = chosenIntent.Value;
+                    return true;
+                }
+                return false;
+            default:
+                return false;
+        }
     }
 
     /// <summary>True when keyword and meaning search agree on the best product for the message.</summary>
@@ -166,141 +390,7 @@ internal sealed partial class IntentEngine(
         return result.Hits is [{ MatchedBy: var by }, ..] && by.Contains("keywords") && by.Contains("meaning");
     }
 
-    private static async Task<IntentTurnResult?> RequireVerifiedAsync(Flow flow, string intent, string? orderId)
-    {
-        if (await flow.Session.GetVerifiedCustomerIdAsync(flow.Ct) is not null)
-        {
-            return null;
-        }
-        return await flow.ReplyAsync(intent, "I can help with that. First I need to verify you: what's the email address on your account? (Or give me your first name, last name and zip code.)",
-            awaiting: "verification", orderId: orderId);
-    }
-
-    private static async Task<IntentTurnResult?> RequireOrderAsync(Flow flow, string intent, string? orderId)
-    {
-        if (orderId is not null)
-        {
-            return null;
-        }
-        var list = await flow.CallAsync("list_orders", new());
-        var orders = list is null || ToolResult.IsRefusal(list) ? [] : JsonNode.Parse(list)?["orders"] as JsonArray ?? [];
-        var lines = orders.Take(8).Select(o => $"- {o?["order_id"]}: {o?["status"]} ({string.Join(", ", (o?["items"] as JsonArray ?? []).Select(i => i?.ToString()))})");
-        return await flow.ReplyAsync(intent, orders.Count == 0
-            ? "Which order is it? Please give me the order number (it looks like #W1234567)."
-            : "Which order is it? Here are your orders:\n" + string.Join("\n", lines), awaiting: "order_id");
-    }
-
-    private static async Task<IntentTurnResult> OrderStatusAsync(Flow flow, string intent, string? orderId)
-    {
-        if (await RequireVerifiedAsync(flow, intent, orderId) is { } ask) return ask;
-        if (await RequireOrderAsync(flow, intent, orderId) is { } which) return which;
-        var details = await flow.CallAsync("get_order_details", new() { ["order_id"] = orderId });
-        if (details is null || ToolResult.IsRefusal(details))
-        {
-            return await flow.ReplyAsync(intent, $"I couldn't find that order: {ErrorOf(details)}", failed: true, awaiting: "order_id");
-        }
-        var o = JsonNode.Parse(details)!;
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"Order {o["order_id"]} is **{o["status"]}**.");
-        var items = (o["items"] as JsonArray ?? []).Select(i => i?["name"]?.ToString()).OfType<string>().ToList();
-        if (items.Count > 0)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $" Items: {string.Join(", ", items)}.");
-        }
-        var tracking = (o["fulfillments"] as JsonArray ?? []).SelectMany(f => f?["tracking_id"] as JsonArray ?? []).Select(t => t?.ToString()).OfType<string>().ToList();
-        sb.Append(tracking.Count > 0 ? $" Tracking number: {string.Join(", ", tracking)}." : " There's no tracking number yet — you'll get one by email when it ships.");
-        return await flow.ReplyAsync(intent, sb.ToString(), orderId: orderId);
-    }
-
-    private static async Task<IntentTurnResult> CancelAsync(Flow flow, string intent, string? orderId, Slots slots)
-    {
-        if (await RequireVerifiedAsync(flow, intent, orderId) is { } ask) return ask;
-        if (await RequireOrderAsync(flow, intent, orderId) is { } which) return which;
-        if (slots.CancelReason is null)
-        {
-            return await flow.ReplyAsync(intent, $"Why would you like to cancel order {orderId}: is it **no longer needed**, or was it **ordered by mistake**?", awaiting: "cancel_reason", orderId: orderId);
-        }
-        var proposal = await flow.CallAsync("cancel_pending_order", new() { ["order_id"] = orderId, ["reason"] = slots.CancelReason });
-        if (proposal is null || ToolResult.IsRefusal(proposal))
-        {
-            return await flow.ReplyAsync(intent, $"I can't cancel order {orderId}: {ErrorOf(proposal)}", failed: true, orderId: orderId);
-        }
-        return await flow.ReplyAsync(intent, $"I'm ready to cancel order {orderId} (reason: {slots.CancelReason}). {ChangeText(proposal)}\nReply **yes** to confirm the cancellation, or anything else to keep the order.",
-            awaiting: "confirmation", orderId: orderId, suggestions: ["Yes", "No, keep it"]);
-    }
-
-    private static async Task<IntentTurnResult> ReturnAsync(Flow flow, string intent, string? orderId, string text)
-    {
-        if (await RequireVerifiedAsync(flow, intent, orderId) is { } ask) return ask;
-        if (await RequireOrderAsync(flow, intent, orderId) is { } which) return which;
-        if (ExchangeWords().IsMatch(text))
-        {
-            return new IntentTurnResult("exchange requested: a person picks the replacement item with the customer", false);
-        }
-        var details = await flow.CallAsync("get_order_details", new() { ["order_id"] = orderId });
-        if (details is null || ToolResult.IsRefusal(details))
-        {
-            return await flow.ReplyAsync(intent, $"I couldn't find that order: {ErrorOf(details)}", failed: true, awaiting: "order_id");
-        }
-        var order = JsonNode.Parse(details)!;
-        if (!string.Equals(order["status"]?.ToString(), "delivered", StringComparison.OrdinalIgnoreCase))
-        {
-            return await flow.ReplyAsync(intent, $"Order {orderId} is {order["status"]}, so it can't be returned yet — only delivered orders can be returned. (A pending order can be cancelled instead.)", orderId: orderId);
-        }
-        var items = (order["items"] as JsonArray ?? []).Select(i => (Id: i?["item_id"]?.ToString() ?? "", Name: i?["name"]?.ToString() ?? "")).ToList();
-        var wanted = AllItems().IsMatch(text) ? items.Select(i => i.Id).ToList() : ItemIds(text).Where(id => items.Any(i => i.Id == id)).ToList();
-        if (wanted.Count == 0)
-        {
-            return await flow.ReplyAsync(intent, $"Which items of order {orderId} would you like to return? Reply with the item ids, or \"all\":\n" + string.Join("\n", items.Select(i => $"- {i.Name} (item {i.Id})")),
-                awaiting: "items", orderId: orderId);
-        }
-        var payment = (order["payment_history"] as JsonArray ?? []).FirstOrDefault(p => p?["transaction_type"]?.ToString() == "payment")?["payment_method_id"]?.ToString();
-        var proposal = await flow.CallAsync("return_delivered_order_items", new() { ["order_id"] = orderId, ["item_ids"] = wanted.ToArray(), ["payment_method_id"] = payment ?? "" });
-        if (proposal is null || ToolResult.IsRefusal(proposal))
-        {
-            return await flow.ReplyAsync(intent, $"I can't set up that return: {ErrorOf(proposal)}", failed: true, orderId: orderId);
-        }
-        return await flow.ReplyAsync(intent, $"Here's the return for order {orderId}, refunded to the original payment method. {ChangeText(proposal)}\nReply **yes** to confirm the return.",
-            awaiting: "confirmation", orderId: orderId, suggestions: ["Yes", "No"]);
-    }
-
-    private static async Task<IntentTurnResult> AddressAsync(Flow flow, string intent, string? orderId, string text)
-    {
-        if (await RequireVerifiedAsync(flow, intent, orderId) is { } ask) return ask;
-        if (ParseAddress(text) is not { } address)
-        {
-            return await flow.ReplyAsync(intent, $"What's the new address{(orderId is null ? " (for your account's default address; give an order number to change one order)" : $" for order {orderId}")}? Please write it as: street, apartment (or -), city, state, country, zip.",
-                awaiting: "address", orderId: orderId);
-        }
-        KernelArguments args = new()
-        {
-            ["address1"] = address[0], ["address2"] = address[1], ["city"] = address[2], ["state"] = address[3], ["country"] = address[4], ["zip"] = address[5],
-        };
-        if (orderId is not null)
-        {
-            args["order_id"] = orderId;
-        }
-        var proposal = await flow.CallAsync(orderId is null ? "modify_default_address" : "modify_pending_order_address", args);
-        if (proposal is null || ToolResult.IsRefusal(proposal))
-        {
-            return await flow.ReplyAsync(intent, $"I can't change that address: {ErrorOf(proposal)}", failed: true, orderId: orderId);
-        }
-        return await flow.ReplyAsync(intent, $"Here's the address change. {ChangeText(proposal)}\nReply **yes** to confirm it.", awaiting: "confirmation", orderId: orderId, suggestions: ["Yes", "No"]);
-    }
-
-    private static async Task<IntentTurnResult> PaymentsAsync(Flow flow, string intent, string orderId)
-    {
-        var details = await flow.CallAsync("get_order_details", new() { ["order_id"] = orderId });
-        if (details is null || ToolResult.IsRefusal(details))
-        {
-            return await flow.ReplyAsync(intent, $"I couldn't find that order: {ErrorOf(details)}", failed: true, awaiting: "order_id");
-        }
-        var order = JsonNode.Parse(details)!;
-        var lines = (order["payment_history"] as JsonArray ?? []).Select(p => $"- {p?["transaction_type"]}: ${p?["amount"]} ({p?["payment_method_id"]})");
-        return await flow.ReplyAsync(intent, $"Order {orderId} ({order["status"]}, total ${order["total"]}) has these payments and refunds:\n{string.Join("\n", lines)}\nRefunds reach card and PayPal accounts 5–7 business days after they're issued.", orderId: orderId);
-    }
-
-    private async Task<IntentTurnResult> PolicyAsync(Flow flow, string intent, string text, string hint, string? tail = null, string? awaiting = null, string? orderId = null)
+    private async Task<IntentTurnResult> PolicyAsync(FlowTurn flow, string intent, string text, string hint, string? tail = null)
     {
         var hits = await knowledge.SearchAsync(text, 1, options.Value.KnowledgeThreshold, flow.Ct);
         if (hits.Count == 0)
@@ -309,101 +399,52 @@ internal sealed partial class IntentEngine(
         }
         if (hits.Count == 0)
         {
-            return await flow.ReplyAsync(intent, "I don't have our policy documents at hand right now. A person from our team can answer that — just say \"talk to a person\".", failed: true);
+            return await ResumeOrCloseAsync(flow, intent, flow.T("no_policy"), failed: true);
         }
         var p = hits[0].Passage;
-        return await flow.ReplyAsync(intent, $"{p.Text}\n\n_Source: {p.Citation}_{(tail is null ? "" : "\n\n" + tail)}", awaiting: awaiting, orderId: orderId,
-            extra: new JsonObject { ["source"] = p.Source, ["section"] = p.Title });
+        var answer = flow.T("policy", ("text", p.Text), ("source", p.Citation)) + (tail is null ? "" : "\n\n" + tail);
+        return await ResumeOrCloseAsync(flow, intent, answer, extra: new JsonObject { ["source"] = p.Source, ["section"] = p.Title });
     }
 
-    private static async Task<IntentTurnResult> CatalogAsync(Flow flow, string intent, string functionPart, string query, string what)
+    private static string? ErrorOf(string? json)
     {
-        var function = flow.Plugins.SelectMany(p => p).FirstOrDefault(f => f.Name.Contains(functionPart, StringComparison.OrdinalIgnoreCase));
-        if (function is null)
-        {
-            return await flow.ReplyAsync(intent, $"I can't {what} in this chat yet — please browse the shop's website, or ask me about an order or our policies.", failed: false);
-        }
-        var args = new KernelArguments();
-        if (function.Metadata.Parameters.FirstOrDefault(p => p.ParameterType == typeof(string)) is { } first)
-        {
-            args[first.Name] = query;
-        }
-        var result = await flow.CallAsync(function.Name, args);
-        if (result is null || ToolResult.IsRefusal(result))
-        {
-            return await flow.ReplyAsync(intent, $"Sorry, I couldn't {what} just now: {ErrorOf(result)}", failed: true);
-        }
-        return await flow.ReplyAsync(intent, "Here's what I found:\n" + Listing(result));
-    }
-
-    private static async Task<IntentTurnResult> NeedsPersonAfterVerificationAsync(Flow flow, string intent, string? orderId, string what)
-    {
-        if (await RequireVerifiedAsync(flow, intent, orderId) is { } ask) return ask;
-        return new IntentTurnResult($"{what} needs a person in this chat", false);
-    }
-
-    /// <summary>Renders a tool's JSON result as short lines for the customer (names, prices, reasons), without exposing raw JSON.</summary>
-    private static string Listing(string json)
-    {
-        var node = JsonNode.Parse(json);
-        var array = node as JsonArray ?? (node as JsonObject)?.Select(kv => kv.Value).OfType<JsonArray>().FirstOrDefault();
-        if (array is null)
-        {
-            return json;
-        }
-        return string.Join("\n", array.Take(5).Select(item => item is JsonObject o
-            ? "- " + string.Join(" — ", new[] { "name", "title", "price", "reason" }.Select(k => o[k]?.ToString()).Where(v => !string.IsNullOrEmpty(v)))
-            : $"- {item}"));
-    }
-
-    private static string? OrderOf(string? json)
-    {
-        var m = json is null ? null : OrderIdIn().Match(json);
-        return m is { Success: true } ? m.Value : null;
-    }
-
-    private static string ChangeText(string? json)
-    {
-        if (json is null) return "";
-        var change = JsonNode.Parse(json)?["change"] as JsonObject;
-        if (change is null) return "";
-        var parts = change.Where(kv => kv.Value is not null && kv.Key != "handle").Select(kv => $"{kv.Key.Replace('_', ' ')}: {Flatten(kv.Value!)}");
-        return string.Join("; ", parts) + ".";
-    }
-
-    private static string Flatten(JsonNode node) => node switch
-    {
-        JsonArray a => string.Join(", ", a.Select(x => x is null ? "" : Flatten(x))),
-        JsonObject o => string.Join(", ", o.Where(kv => kv.Value is not null && kv.Value.ToString().Length > 0).Select(kv => $"{kv.Key.Replace('_', ' ')} {Flatten(kv.Value!)}")),
-        _ => node.ToString(),
-    };
-
-    private static string ErrorOf(string? json)
-    {
-        if (json is null) return "that isn't available here.";
+        if (string.IsNullOrEmpty(json)) return null;
         try
         {
             var error = JsonNode.Parse(json)?["error"]?.ToString();
-            return string.IsNullOrWhiteSpace(error) ? "" : error;
+            return string.IsNullOrWhiteSpace(error) ? null : error;
         }
         catch (JsonException)
         {
-            return "";
+            return null;
         }
     }
 
-    private static string Describe(string? action) => action switch
-    {
-        "cancel_pending_order" => "the cancellation",
-        "return_delivered_order_items" => "the return",
-        "exchange_delivered_order_items" => "the exchange",
-        "modify_pending_order_address" or "modify_default_address" => "the address change",
-        _ => "the change",
-    };
+    private static string? IdIn(string text) => OrderIdIn().Match(text) is { Success: true } m ? m.Value : null;
+
+    private static string? RefundMethodIn(string text) =>
+        Regex.IsMatch(text, @"\bgift ?cards?\b|\bstore credit\b", RegexOptions.IgnoreCase) ? "gift_card"
+        : Regex.IsMatch(text, @"\b(?:original|same|card|credit card|paypal|mastercard|visa|amex|back to (?:my|the) (?:card|account)|how i paid|where it came from)\b", RegexOptions.IgnoreCase) ? "original"
+        : null;
 
     private static bool IsNo(string text) => NoWords().IsMatch(text);
 
-    private static List<string> ItemIds(string text) => ItemId().Matches(text).Select(m => m.Value).ToList();
+    /// <summary>True when the message is only an email or a name and zip (a few filler words aside).</summary>
+    private static bool OnlyIdentity(string text, Slots slots)
+    {
+        var rest = SlotExtractor.EmailPattern().Replace(text, " ");
+        foreach (var part in new[] { slots.FirstName, slots.LastName, slots.Zip })
+        {
+            if (part is not null)
+            {
+                rest = Regex.Replace(rest, Regex.Escape(part), " ", RegexOptions.IgnoreCase);
+            }
+        }
+        var words = Regex.Matches(rest.ToLowerInvariant(), @"[\p{L}']+").Select(m => m.Value)
+            .Where(w => w is not ("my" or "email" or "is" or "it's" or "its" or "it" or "i'm" or "im" or "i" or "am" or "name" or "zip" or "code" or "and" or "the" or "this" or "here" or "hi" or "hello" or "hey" or "mail" or "e" or "address" or "postcode" or "sure" or "ok" or "okay" or "yes" or "thanks" or "me"))
+            .ToList();
+        return words.Count == 0;
+    }
 
     /// <summary>"street, apt, city, state, country, zip" (apartment optional): six or five comma-separated parts ending in a zip.</summary>
     internal static string[]? ParseAddress(string text)
@@ -430,79 +471,36 @@ internal sealed partial class IntentEngine(
     [GeneratedRegex(@"^\s*(?:help|menu|options|\?|what can you do\??)\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex HelpWords();
 
-    [GeneratedRegex(@"\b\d{10}\b")]
-    private static partial Regex ItemId();
+    [GeneratedRegex(@"^\s*(?:never ?mind|forget (?:it|that|about it)|nevermind|scratch that|cancel that|doesn't matter|it doesn't matter|no worries,? (?:forget|never)|leave it)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex NeverMind();
 
-    [GeneratedRegex(@"\b(?:all|everything|whole order|all of them|all items)\b", RegexOptions.IgnoreCase)]
-    private static partial Regex AllItems();
+    [GeneratedRegex(@"\b(?:the other one|other order|another one|not (?:that|this) one|wrong (?:one|order)|i meant|i mean the|not the)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex CorrectionWords();
 
-    [GeneratedRegex(@"\b(?:exchange|swap|different size|another size|other colou?r|replace)\b", RegexOptions.IgnoreCase)]
-    private static partial Regex ExchangeWords();
+    [GeneratedRegex(@"\b(?:it|that|this one|this order|that order|that one|same order)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex PronounWords();
+
+    [GeneratedRegex(@"\b(?:the one|one from|order from|last|latest|first|second|third|pending|delivered|processed|recent)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ReferenceWords();
+
+    [GeneratedRegex(@"\b(?:all|everything|both|whole|\d{10})\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ItemAnswer();
 
     [GeneratedRegex(@"#W\d{7}")]
     private static partial Regex OrderIdIn();
 
-    /// <summary>One turn's plumbing: the conversation's plugins, tool calls recorded in the transcript, and the reply with its state.</summary>
-    private sealed class Flow(IntentEngine engine, ITurnContext turn, CustomerSession session, CancellationToken ct)
-    {
-        private IReplyStream? _stream;
-        private IReadOnlyList<KernelPlugin>? _plugins;
+    [GeneratedRegex(@"\b(?:change|modify|swap|switch|different (?:size|colou?r)|replace|add|remove|upgrade|edit)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ChangeWords();
 
-        public CustomerSession Session => session;
-        public CancellationToken Ct => ct;
-        public IReadOnlyList<KernelPlugin> Plugins => _plugins ??= engine.Catalog.CreatePlugins(engine.Services, session);
+    [GeneratedRegex(@"\b(?:policy|policies|how long|how many days|how do (?:i|returns|refunds)|can i|do you|what is|what's|window|rules?|allowed|possible)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex PolicyQuestion();
 
-        public async Task<string?> CallAsync(string function, KernelArguments arguments)
-        {
-            var (plugin, fn) = Plugins.SelectMany(p => p.Select(f => (Plugin: p, Function: f))).FirstOrDefault(x => x.Function.Name == function);
-            if (fn is null)
-            {
-                return null;
-            }
-            _stream ??= turn.BeginStream();
-            await _stream.InformAsync(ToolCallFilter.Describe(function, [.. arguments]), ct);
-            string result;
-            try
-            {
-                var value = await fn.InvokeAsync(new Kernel(engine.Services), arguments, ct);
-                result = value.GetValue<object>()?.ToString() ?? "";
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                engine.Logger.LogWarning(ex, "Tool {Tool} failed in conversation {ConversationId}", function, turn.Conversation.Id);
-                result = ToolResult.Refused("The shop's system could not complete this request right now.");
-            }
-            var record = Transcript.ToolValue(plugin.Name, function, arguments, result, ToolResult.IsRefusal(result));
-            await turn.SendAsync(new Activity { Type = ActivityTypes.Event, Name = TranscriptEvents.Tool, Value = record }, ct);
-            engine.Logger.LogInformation("Tool {Tool}({Arguments})", function, Redactor.Redact(record["arguments"]!.ToJsonString()));
-            return result;
-        }
+    [GeneratedRegex(@"\b(?:cancel|cancle|cancell)\b(?!\s+(?:that|it all|everything you said))", RegexOptions.IgnoreCase)]
+    private static partial Regex CancelVerb();
 
-        public async Task<IntentTurnResult> ReplyAsync(string intent, string text, bool failed = false, string? awaiting = null, string? orderId = null, IReadOnlyList<string>? suggestions = null, JsonObject? extra = null)
-        {
-            var state = new JsonObject { ["mode"] = "intent", ["intent"] = intent, ["outcome"] = failed ? "failed" : "ok" };
-            if (awaiting is not null) state["awaiting"] = awaiting;
-            if (orderId is not null) state["order_id"] = orderId;
-            foreach (var (k, v) in extra ?? [])
-            {
-                state[k] = v?.DeepClone();
-            }
-            var reply = new Activity
-            {
-                Text = text,
-                ChannelData = new JsonObject { [TranscriptEvents.StateKey] = state },
-                SuggestedActions = suggestions is null ? null : new SuggestedActions { Actions = [.. suggestions.Select(s => CardAction.ImBack(s))] },
-            };
-            if (_stream is not null)
-            {
-                await _stream.CompleteAsync(reply, ct);
-            }
-            else
-            {
-                reply.TextFormat = "markdown";
-                await turn.SendAsync(reply, ct);
-            }
-            return new IntentTurnResult(null, failed);
-        }
-    }
+    [GeneratedRegex(@"\b(?:return|send (?:back|it back|them back)|ship (?:it|them) back|give back)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ReturnVerb();
+
+    [GeneratedRegex(@"\b(?:order|orders|shipped|ship|arrive|arrived|deliver|delivered|delivery|news|tracking|track|package|parcel|where)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex OrderWords();
 }

@@ -72,7 +72,7 @@ public sealed class Transcript(IReadOnlyList<StoredActivity> activities)
             {
                 break;
             }
-            if (a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Tool && a.Value is JsonObject o && ParseTool(o).IsError)
+            if (a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Tool && a.Value is JsonObject o && ParseTool(o) is { IsError: true } call && IsToolError(call.Result))
             {
                 errors++;
             }
@@ -96,6 +96,27 @@ public sealed class Transcript(IReadOnlyList<StoredActivity> activities)
                 v["customer_id"]?.GetValue<string>(),
                 (v["order_ids"] as JsonArray)?.Select(n => n?.GetValue<string>()).OfType<string>().ToList() ?? [],
                 e.Timestamp);
+        }
+    }
+
+    /// <summary>
+    /// True when a tool result is an error of the shop's systems or a refusal. A failed verification (wrong email, name
+    /// or zip: <c>"verified": false</c>) is the customer's answer being wrong, not a system error: the shop's own
+    /// <c>Shop:MaxVerificationAttempts</c> decides when that goes to a person.
+    /// </summary>
+    public static bool IsToolError(string result)
+    {
+        if (!Shop.Plugins.ToolResult.IsRefusal(result))
+        {
+            return false;
+        }
+        try
+        {
+            return JsonNode.Parse(result) is not JsonObject o || o["verified"] is not JsonValue v || !v.TryGetValue<bool>(out var verified) || verified;
+        }
+        catch (JsonException)
+        {
+            return true;
         }
     }
 
