@@ -14,12 +14,15 @@ namespace ChatAgent.Llm.Engine;
 /// conversation's KV cache between turns.
 /// </summary>
 /// <remarks>
-/// Decoding runs synchronously on one long-lived thread: LLamaSharp's BatchedExecutor hops to the thread pool for every
-/// decode, which costs 35–40% of generation speed on 2 cores (see ENVIRONMENT.md). The KV cache is unified, so sequences
+/// Every native call (context creation, decode, sampling, KV operations, freeing) runs synchronously on
+/// <see cref="LlamaThread"/>, the one thread of the process that calls into llama.cpp, in steps of <see cref="Pump"/>:
+/// LLamaSharp's BatchedExecutor hops to the thread pool for every decode, which costs 35–40% of generation speed on 2
+/// cores (see ENVIRONMENT.md), and a second graph-leading thread slows every decode (see <see cref="LlamaThread"/>).
+/// The KV cache is unified, so sequences
 /// that share a prefix share its cells (llama_memory_seq_cp) and the memory budget is <see cref="EngineSettings.ContextSize"/>
 /// tokens over all conversations.
 /// </remarks>
-internal sealed class InferenceEngine : IDisposable
+internal sealed class InferenceEngine : IDisposable, INativeWorker
 {
     private readonly LLamaWeights _weights;
     private readonly LLamaContext _context;
@@ -29,8 +32,7 @@ internal sealed class InferenceEngine : IDisposable
     private readonly LinkedList<Active> _pending = new();
     private readonly List<Active> _active = [];
     private readonly object _gate = new();
-    private readonly ManualResetEventSlim _wake = new(false);
-    private readonly Thread _thread;
+    private readonly LLamaBatch _batch = new();
     private volatile bool _stopping;
     private int _inFlight;
     private long _clock;
@@ -54,10 +56,14 @@ internal sealed class InferenceEngine : IDisposable
             KVUnified = true,
             FlashAttention = settings.FlashAttention,
         };
-        _context = weights.CreateContext(p);
+        _context = LlamaThread.Invoke(() =>
+        {
+            var context = weights.CreateContext(p);
+            LlamaThread.Guard(context.NativeHandle);
+            return context;
+        });
         _slots = [.. Enumerable.Range(0, (int)seqMax).Select(i => new Slot((LLamaSeqId)i))];
-        _thread = new Thread(Loop) { IsBackground = true, Name = "llm-inference" };
-        _thread.Start();
+        LlamaThread.Register(this);
     }
 
     public int ContextSize => (int)_context.ContextSize;
@@ -98,7 +104,7 @@ internal sealed class InferenceEngine : IDisposable
             a.Node = _pending.AddLast(a);
         }
         a.Registration = cancellationToken.Register(() => Cancel(a));
-        _wake.Set();
+        LlamaThread.Wake();
         return new Generation(a.Channel.Reader, a.Completion.Task);
     }
 
@@ -117,39 +123,39 @@ internal sealed class InferenceEngine : IDisposable
                 return;
             }
         }
-        _wake.Set();
+        LlamaThread.Wake();
     }
 
-    private void Loop()
+    /// <summary>One scheduling step on the llama thread: admit waiting requests, drop cancelled ones, decode one batch.</summary>
+    /// <returns>False when the engine had nothing to do.</returns>
+    public bool Pump()
     {
-        var batch = new LLamaBatch();
-        while (!_stopping)
+        LlamaThread.EnsureCurrent();
+        if (_stopping) return false;
+        try
         {
-            try
-            {
-                Admit();
-                RemoveCancelled();
-                if (_active.Count == 0)
-                {
-                    _wake.Wait();
-                    _wake.Reset();
-                    continue;
-                }
-                Step(batch);
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Inference step failed; failing {Count} active requests", _active.Count);
-                foreach (var a in _active.ToList()) Finish(a, e);
-            }
+            Admit();
+            RemoveCancelled();
+            if (_active.Count == 0) return false;
+            Step(_batch);
         }
-        lock (_gate)
+        catch (Exception e)
         {
-            foreach (var a in _pending) a.Fail(new ObjectDisposedException(nameof(InferenceEngine)));
-            _pending.Clear();
+            _logger.LogError(e, "Inference step failed; failing {Count} active requests", _active.Count);
+            foreach (var a in _active.ToList()) Finish(a, e);
         }
-        foreach (var a in _active.ToList()) Finish(a, new ObjectDisposedException(nameof(InferenceEngine)));
+        return true;
     }
+
+    /// <summary>Decodes a batch on this engine's context; only on the llama thread.</summary>
+    internal DecodeResult Decode(LLamaBatch batch)
+    {
+        LlamaThread.EnsureCurrent();
+        return _context.NativeHandle.Decode(batch);
+    }
+
+    /// <summary>The llama.cpp context, for tests of the thread guard.</summary>
+    internal SafeLLamaContextHandle NativeContext => _context.NativeHandle;
 
     private void Admit()
     {
@@ -314,7 +320,7 @@ internal sealed class InferenceEngine : IDisposable
         }
 
         DecodeResult result;
-        while ((result = _context.NativeHandle.Decode(batch)) == DecodeResult.NoKvSlot)
+        while ((result = Decode(batch)) == DecodeResult.NoKvSlot)
         {
             if (!EvictLeastRecentlyUsed())
             {
@@ -427,10 +433,17 @@ internal sealed class InferenceEngine : IDisposable
     {
         if (_stopping) return;
         _stopping = true;
-        _wake.Set();
-        _thread.Join();
-        _context.Dispose();
-        _wake.Dispose();
+        LlamaThread.Invoke(() =>
+        {
+            LlamaThread.Unregister(this);
+            lock (_gate)
+            {
+                foreach (var a in _pending) a.Fail(new ObjectDisposedException(nameof(InferenceEngine)));
+                _pending.Clear();
+            }
+            foreach (var a in _active.ToList()) Finish(a, new ObjectDisposedException(nameof(InferenceEngine)));
+            _context.Dispose();
+        });
     }
 
     private sealed class Slot(LLamaSeqId id)

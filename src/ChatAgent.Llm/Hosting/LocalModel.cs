@@ -41,7 +41,7 @@ public sealed class LocalModel : IDisposable
     public string NativeLibrary { get; }
 
     /// <summary>Parameter count reported by llama.cpp.</summary>
-    public ulong ParameterCount => _weights.ParameterCount;
+    public ulong ParameterCount { get; private init; }
 
     /// <summary>Context (KV cache) size in tokens.</summary>
     public int ContextSize => _engine.ContextSize;
@@ -64,12 +64,13 @@ public sealed class LocalModel : IDisposable
         LLamaWeights weights;
         try
         {
-            weights = LLamaWeights.LoadFromFile(new ModelParams(info.Path)
+            // On the one thread that calls into llama.cpp (see LlamaThread), as everything native below.
+            weights = LlamaThread.Invoke(() => LLamaWeights.LoadFromFile(new ModelParams(info.Path)
             {
                 GpuLayerCount = options.GpuLayerCount,
                 MainGpu = options.MainGpu,
                 Threads = threads,
-            });
+            }));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -80,18 +81,19 @@ public sealed class LocalModel : IDisposable
             var settings = new EngineSettings(options.ContextSize, options.BatchSize, threads, options.MaxConcurrent,
                 options.QueueLength, options.CachedConversations, options.FlashAttention, options.CacheTokens);
             var engine = new InferenceEngine(weights, info.Path, settings, logger);
+            var parameters = LlamaThread.Invoke(() => weights.ParameterCount);
             var name = options.Name.Length > 0 ? options.Name : info.Name ?? Path.GetFileNameWithoutExtension(info.Path);
             var client = new LlamaChatClient(engine, format, options, name);
             var loaded = NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata;
             var native = options.NativeLibraryPath.Length > 0 ? $"custom {options.NativeLibraryPath}"
                 : loaded is null ? "unknown" : $"{(loaded.UseCuda ? "cuda" : loaded.UseVulkan ? "vulkan" : "cpu")} {loaded.AvxLevel.ToString().ToLowerInvariant()}";
             logger.LogInformation("Loaded {Model} ({Arch}, {Params:N0} parameters, {Family} format) on {Native}; context {Ctx} tokens, {Concurrent} concurrent",
-                info.Path, info.Architecture, weights.ParameterCount, format.Family, native, engine.ContextSize, options.MaxConcurrent);
-            return new LocalModel(info, weights, engine, client, options, native);
+                info.Path, info.Architecture, parameters, format.Family, native, engine.ContextSize, options.MaxConcurrent);
+            return new LocalModel(info, weights, engine, client, options, native) { ParameterCount = parameters };
         }
         catch
         {
-            weights.Dispose();
+            LlamaThread.Invoke(weights.Dispose);
             throw;
         }
     }
@@ -120,6 +122,6 @@ public sealed class LocalModel : IDisposable
     public void Dispose()
     {
         _engine.Dispose();
-        _weights.Dispose();
+        LlamaThread.Invoke(_weights.Dispose);
     }
 }
