@@ -147,6 +147,18 @@ internal sealed class InferenceEngine : IDisposable, INativeWorker
         return true;
     }
 
+    /// <summary>Benchmarks only: sample every token with LLamaSharp's native chains, as before the managed samplers.</summary>
+    internal static bool NativeSamplingOnly { get; set; }
+
+    private static NativeSampler NativeSamplerFor(GenerationRequest r) => new(r.Sampling.Temperature <= 0 && r.Grammar is null && r.LogitBias is null
+        ? new GreedySamplingPipeline()
+        : new DefaultSamplingPipeline
+        {
+            Temperature = r.Sampling.Temperature, TopP = r.Sampling.TopP, TopK = r.Sampling.TopK, MinP = r.Sampling.MinP, Seed = r.Sampling.Seed,
+            Grammar = r.Grammar is { } g ? new Grammar(g, "root") : null,
+            LogitBias = r.LogitBias ?? new Dictionary<LLamaToken, float>(),
+        });
+
     /// <summary>Decodes a batch on this engine's context; only on the llama thread.</summary>
     internal DecodeResult Decode(LLamaBatch batch)
     {
@@ -173,17 +185,7 @@ internal sealed class InferenceEngine : IDisposable, INativeWorker
             try
             {
                 AssignSlot(a);
-                // Greedy without a grammar is a plain argmax: skip the full sampler chain (costly on 150k-token vocabularies).
-                a.Pipeline = a.Request.Sampling.Temperature <= 0 && a.Request.Grammar is null && a.Request.LogitBias is null ? new GreedySamplingPipeline() : new DefaultSamplingPipeline
-                {
-                    Temperature = a.Request.Sampling.Temperature,
-                    TopP = a.Request.Sampling.TopP,
-                    TopK = a.Request.Sampling.TopK,
-                    MinP = a.Request.Sampling.MinP,
-                    Seed = a.Request.Sampling.Seed,
-                    Grammar = a.Request.Grammar is { } g ? new Grammar(g, "root") : null,
-                    LogitBias = a.Request.LogitBias ?? new Dictionary<LLamaToken, float>(),
-                };
+                a.Pipeline = NativeSamplingOnly ? NativeSamplerFor(a.Request) : TokenSamplers.Create(a.Request);
                 a.Decoder = new StreamingTokenDecoder(Encoding.UTF8, _weights);
                 _active.Add(a);
             }
@@ -469,7 +471,7 @@ internal sealed class InferenceEngine : IDisposable, INativeWorker
         public LinkedListNode<Active>? Node { get; set; }
         public volatile bool Cancelled;
         public Slot? Slot { get; set; }
-        public ISamplingPipeline? Pipeline { get; set; }
+        public ITokenSampler? Pipeline { get; set; }
         public StreamingTokenDecoder? Decoder { get; set; }
         public StringBuilder Text { get; } = new();
         public int PromptPos { get; set; }
