@@ -62,11 +62,13 @@ internal sealed class InferenceEngine : IDisposable, INativeWorker
             LlamaThread.Guard(context.NativeHandle);
             return context;
         });
+        ContextSize = LlamaThread.Invoke(() => (int)_context.ContextSize);
         _slots = [.. Enumerable.Range(0, (int)seqMax).Select(i => new Slot((LLamaSeqId)i))];
         LlamaThread.Register(this);
     }
 
-    public int ContextSize => (int)_context.ContextSize;
+    /// <summary>KV cells of the context (read once on the llama thread).</summary>
+    public int ContextSize { get; }
 
     public LLamaWeights Weights => _weights;
 
@@ -82,6 +84,10 @@ internal sealed class InferenceEngine : IDisposable, INativeWorker
         }
     }
 
+    /// <summary>
+    /// Tokenizes on the caller's thread: llama_tokenize reads only the vocabulary (no context, no ggml graph), so callers
+    /// tokenize in parallel without holding up decoding (LlamaThreadTests checks that such a thread leads no graph).
+    /// </summary>
     public LLamaToken[] Tokenize(string text) => _weights.Tokenize(text, add_bos: false, special: true, Encoding.UTF8);
 
     /// <summary>Queues a request; throws <see cref="ModelBusyException"/> when every slot and queue place is taken.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LLama.Native;
@@ -143,7 +144,18 @@ internal static class LlamaThread
                 busy = true;
             }
             foreach (var worker in Volatile.Read(ref _workers))
-                busy |= worker.Pump();
+            {
+                try
+                {
+                    busy |= worker.Pump();
+                }
+                catch (Exception e)
+                {
+                    // A worker reports its own failures to its requests; never let one end the thread of every engine.
+                    Trace.TraceError($"llama thread: {worker.GetType().Name}.Pump failed: {e}");
+                    busy = true;
+                }
+            }
             if (!busy) WakeEvent.Wait();
         }
     }
