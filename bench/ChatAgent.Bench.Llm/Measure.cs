@@ -85,27 +85,38 @@ internal sealed class Measure
         using var weights = LLamaWeights.LoadFromFile(new ModelParams(_model) { Threads = _threads, GpuLayerCount = 0 });
         using var ctx = weights.CreateContext(ContextParams(seqs));
         RawOnce(ctx, RandomPrompt(_prompt), 8); // warm-up: page cache, first-touch, OpenMP team
-        double prompt = 0, decode = 0;
+        double prompt = 0, decode = 0, promptCpu = 0, decodeCpu = 0;
         for (var r = 0; r < _reps; r++)
         {
-            var (p, d) = RawOnce(ctx, RandomPrompt(_prompt), _decode);
+            var (p, d, pc, dc) = RawOnce(ctx, RandomPrompt(_prompt), _decode);
             prompt = Math.Max(prompt, p);
             decode = Math.Max(decode, d);
+            promptCpu = Math.Max(promptCpu, pc);
+            decodeCpu = Math.Max(decodeCpu, dc);
         }
         _result["prompt_tps"] = prompt;
         _result["decode_tps"] = decode;
+        _result["prompt_cpu_tps"] = promptCpu;
+        _result["decode_cpu_tps"] = decodeCpu;
     }
 
-    private static (double PromptTps, double DecodeTps) RawOnce(LLamaContext ctx, LLamaToken[] prompt, int decode)
+    /// <summary>CPU time of the whole process: on a machine shared with other work, tokens per CPU-second are what the
+    /// process itself spends (wall-clock tok/s there measure the scheduler's share as much as the code).</summary>
+    private static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
+    private static (double PromptTps, double DecodeTps, double PromptCpuTps, double DecodeCpuTps) RawOnce(LLamaContext ctx, LLamaToken[] prompt, int decode)
     {
         ctx.NativeHandle.MemoryClear();
         var batch = new LLamaBatch();
         using var sampler = new GreedySamplingPipeline();
+        var cpu = Cpu();
         var sw = Stopwatch.StartNew();
         batch.AddRange(prompt, 0, LLamaSeqId.Zero, true);
         if (ctx.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("raw prompt decode failed");
         var token = sampler.Sample(ctx.NativeHandle, batch.TokenCount - 1);
         var promptTps = prompt.Length / sw.Elapsed.TotalSeconds;
+        var promptCpuTps = prompt.Length / (Cpu() - cpu).TotalSeconds;
+        cpu = Cpu();
         sw.Restart();
         for (var i = 0; i < decode; i++)
         {
@@ -114,7 +125,7 @@ internal sealed class Measure
             if (ctx.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("raw decode failed");
             token = sampler.Sample(ctx.NativeHandle, 0);
         }
-        return (promptTps, decode / sw.Elapsed.TotalSeconds);
+        return (promptTps, decode / sw.Elapsed.TotalSeconds, promptCpuTps, decode / (Cpu() - cpu).TotalSeconds);
     }
 
     private void RawBatch(int n)
@@ -126,6 +137,7 @@ internal sealed class Measure
         var prompts = Enumerable.Range(0, n).Select(_ => RandomPrompt(100)).ToList();
         var batch = new LLamaBatch();
         using var sampler = new GreedySamplingPipeline();
+        var cpu = Cpu();
         var sw = Stopwatch.StartNew();
         var logits = new int[n];
         var next = new LLamaToken[n];
@@ -149,6 +161,7 @@ internal sealed class Measure
             generated += n;
         }
         _result["tps"] = generated / sw.Elapsed.TotalSeconds;
+        _result["cpu_tps"] = generated / (Cpu() - cpu).TotalSeconds;
     }
 
     /// <summary>Microseconds per sampled token: LLamaSharp's native chains against the engine's managed samplers.</summary>
@@ -172,6 +185,14 @@ internal sealed class Measure
             return sw.Elapsed.TotalMicroseconds / n;
         }
         _result["vocab"] = weights.Vocab.Count;
+        // Tokenizing a whole prompt again every turn: a ~6 KB system prompt with tools (the prompt budget's size).
+        var text = string.Concat(Enumerable.Repeat("<|im_start|>system\nYou are the shop's assistant. Tools: {\"name\":\"get_order\",\"parameters\":{\"order_id\":\"string\"}}<|im_end|>\n", 48));
+        weights.Tokenize(text, false, true, System.Text.Encoding.UTF8);
+        var tsw = Stopwatch.StartNew();
+        for (var i = 0; i < 10; i++) weights.Tokenize(text, false, true, System.Text.Encoding.UTF8);
+        _result["tokenize_chars"] = text.Length;
+        _result["tokenize_tokens"] = weights.Tokenize(text, false, true, System.Text.Encoding.UTF8).Length;
+        _result["tokenize_us"] = tsw.Elapsed.TotalMicroseconds / 10;
         _result["native_greedy_us"] = Time(() => new NativeSampler(new GreedySamplingPipeline()));
         _result["managed_greedy_us"] = Time(() => TokenSamplers.Create(greedy));
         _result["native_topk_us"] = Time(() => new NativeSampler(new DefaultSamplingPipeline { Temperature = 0.7f, TopP = 0.9f, TopK = 40, MinP = 0.05f, Seed = 7 }));
@@ -201,14 +222,20 @@ internal sealed class Measure
         var engine = model.Engine;
         Generate(engine, RandomPrompt(_prompt), 8);
         for (var i = 0; i < idle; i++) Generate(engine, RandomPrompt(_prompt), _decode);
-        double prompt = 0, streamed = 0, quiet = 0;
+        double prompt = 0, streamed = 0, quiet = 0, promptCpu = 0, decodeCpu = 0;
         for (var r = 0; r < _reps; r++)
         {
+            var cpu = Cpu();
             var first = TimeToFirst(engine, RandomPrompt(_prompt));
             prompt = Math.Max(prompt, _prompt / first.TotalSeconds);
+            promptCpu = Math.Max(promptCpu, _prompt / (Cpu() - cpu).TotalSeconds);
             streamed = Math.Max(streamed, Generate(engine, RandomPrompt(_prompt), _decode));
-            quiet = Math.Max(quiet, QuietDecode(engine));
+            var (wall, cpuTps) = QuietDecode(engine);
+            quiet = Math.Max(quiet, wall);
+            decodeCpu = Math.Max(decodeCpu, cpuTps);
         }
+        _result["prompt_cpu_tps"] = promptCpu;
+        _result["decode_cpu_tps"] = decodeCpu;
         _result["prompt_tps"] = prompt;
         _result["decode_tps"] = streamed;
         _result["decode_quiet_tps"] = quiet;
@@ -232,12 +259,15 @@ internal sealed class Measure
     }
 
     /// <summary>(T(n tokens) - T(1 token)) / (n - 1) on different random prompts of equal length, nobody reading the stream.</summary>
-    private double QuietDecode(InferenceEngine engine)
+    private (double WallTps, double CpuTps) QuietDecode(InferenceEngine engine)
     {
+        var cpu = Cpu();
         var one = TimeToFirst(engine, RandomPrompt(_prompt));
+        var oneCpu = Cpu() - cpu;
+        cpu = Cpu();
         var sw = Stopwatch.StartNew();
         var result = engine.Submit(Request(RandomPrompt(_prompt), _decode)).Completion.GetAwaiter().GetResult();
-        return (result.OutputTokens - 1) / (sw.Elapsed - one).TotalSeconds;
+        return ((result.OutputTokens - 1) / (sw.Elapsed - one).TotalSeconds, (result.OutputTokens - 1) / (Cpu() - cpu - oneCpu).TotalSeconds);
     }
 
     private static TimeSpan TimeToFirst(InferenceEngine engine, IReadOnlyList<LLamaToken> prompt)
@@ -287,11 +317,13 @@ internal sealed class Measure
         using var model = Load(n, 0);
         Generate(model.Engine, RandomPrompt(8), 2);
         var prompts = Enumerable.Range(0, n).Select(_ => RandomPrompt(100)).ToList();
+        var cpu = Cpu();
         var sw = Stopwatch.StartNew();
         var gens = prompts.Select(p => model.Engine.Submit(Request(p, _decode))).ToList();
         var results = gens.Select(g => g.Completion.GetAwaiter().GetResult()).ToList();
         var elapsed = sw.Elapsed.TotalSeconds;
         _result["tps"] = results.Sum(r => r.OutputTokens) / elapsed;
+        _result["cpu_tps"] = results.Sum(r => r.OutputTokens) / (Cpu() - cpu).TotalSeconds;
         _result["tokens"] = results.Sum(r => r.OutputTokens);
         _result["seconds"] = elapsed;
     }

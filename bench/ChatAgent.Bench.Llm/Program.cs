@@ -85,32 +85,32 @@ void Run(string label, string model)
     {
         var s = Child("sampling", common);
         Console.WriteLine($"Sampling one token, vocabulary {D(s, "vocab"):F0}: greedy native {D(s, "native_greedy_us"):F0} µs, managed {D(s, "managed_greedy_us"):F0} µs; " +
-                          $"temperature + top-k 40 + top-p + min-p native {D(s, "native_topk_us"):F0} µs, managed {D(s, "managed_topk_us"):F0} µs");
+                          $"temperature + top-k 40 + top-p + min-p native {D(s, "native_topk_us"):F0} µs, managed {D(s, "managed_topk_us"):F0} µs; " +
+                          $"tokenizing a {D(s, "tokenize_chars"):F0}-character prompt ({D(s, "tokenize_tokens"):F0} tokens) {D(s, "tokenize_us") / 1000:F1} ms");
     }
 
     if (sections.Contains("speed"))
     {
-        // name -> (best prompt tok/s, best decode tok/s, best quiet decode)
+        // name -> best (prompt tok/s, decode tok/s, decode with the stream unread, prompt and decode tok per CPU-second)
         var best = new Dictionary<string, double[]>();
-        void Keep(string name, double prompt, double decode, double quietDecode = 0)
+        void Keep(string name, double prompt, double decode, double quietDecode = 0, double promptCpu = 0, double decodeCpu = 0)
         {
-            var b = best.TryGetValue(name, out var x) ? x : best[name] = new double[3];
-            b[0] = Math.Max(b[0], prompt); b[1] = Math.Max(b[1], decode); b[2] = Math.Max(b[2], quietDecode);
+            var b = best.TryGetValue(name, out var x) ? x : best[name] = new double[5];
+            double[] now = [prompt, decode, quietDecode, promptCpu, decodeCpu];
+            for (var i = 0; i < 5; i++) b[i] = Math.Max(b[i], now[i]);
         }
+        void KeepChild(string name, JsonElement r) =>
+            Keep(name, D(r, "prompt_tps"), D(r, "decode_tps"), D(r, "decode_quiet_tps"), D(r, "prompt_cpu_tps"), D(r, "decode_cpu_tps"));
         for (var round = 0; round < rounds; round++)
         {
             var seed = (100 + round).ToString(CultureInfo.InvariantCulture);
             foreach (var (lib, libPath) in libraries)
             {
                 var with = new Dictionary<string, string>(common) { ["native"] = libPath, ["seed"] = seed };
-                var r1 = Child("raw", with, ("seqs", "1"));
-                Keep($"raw 1-seq [{lib}]", D(r1, "prompt_tps"), D(r1, "decode_tps"));
-                var r16 = Child("raw", with, ("seqs", "16"));
-                Keep($"raw 16-seq [{lib}]", D(r16, "prompt_tps"), D(r16, "decode_tps"));
-                var e = Child("engine", with);
-                Keep($"engine [{lib}]", D(e, "prompt_tps"), D(e, "decode_tps"), D(e, "decode_quiet_tps"));
-                var c = Child("engine", with, ("idle", "6"));
-                Keep($"engine, 6 idle cached [{lib}]", D(c, "prompt_tps"), D(c, "decode_tps"), D(c, "decode_quiet_tps"));
+                KeepChild($"raw 1-seq [{lib}]", Child("raw", with, ("seqs", "1")));
+                KeepChild($"raw 16-seq [{lib}]", Child("raw", with, ("seqs", "16")));
+                KeepChild($"engine [{lib}]", Child("engine", with));
+                KeepChild($"engine, 6 idle cached [{lib}]", Child("engine", with, ("idle", "6")));
             }
             if (llamaBench is not null)
             {
@@ -119,14 +119,16 @@ void Run(string label, string model)
             }
         }
         Console.WriteLine($"Single stream, tok/s, best of {rounds} rounds, each configuration in its own process (prompt {promptTokens}, decode {decodeTokens}):");
-        Console.WriteLine($"  {"",-34} {"prompt",8} {"decode",8} {"decode, stream unread",22}");
-        foreach (var (name, b) in best) Console.WriteLine($"  {name,-34} {b[0],8:F1} {b[1],8:F1} {(b[2] > 0 ? b[2].ToString("F1", CultureInfo.InvariantCulture) : ""),22}");
+        static string Opt(double v) => v > 0 ? v.ToString("F1", CultureInfo.InvariantCulture) : "";
+        Console.WriteLine($"  {"",-34} {"prompt",8} {"decode",8} {"unread",8} | per CPU-second: {"prompt",8} {"decode",8}");
+        foreach (var (name, b) in best) Console.WriteLine($"  {name,-34} {b[0],8:F1} {b[1],8:F1} {Opt(b[2]),8} | {"",15} {Opt(b[3]),8} {Opt(b[4]),8}");
         foreach (var (lib, _) in libraries)
         {
             var e = best[$"engine [{lib}]"];
             var raw = new[] { best[$"raw 1-seq [{lib}]"], best[$"raw 16-seq [{lib}]"] };
             double rawPrompt = raw.Max(r => r[0]), rawDecode = raw.Max(r => r[1]);
-            Console.WriteLine($"  [{lib}] engine / fastest raw LLamaSharp loop: prompt {e[0] / rawPrompt:F2}, decode {e[1] / rawDecode:F2} (unread {e[2] / rawDecode:F2})");
+            Console.WriteLine($"  [{lib}] engine / fastest raw LLamaSharp loop: prompt {e[0] / rawPrompt:F2}, decode {e[1] / rawDecode:F2} (unread {e[2] / rawDecode:F2}); " +
+                              $"per CPU-second: prompt {e[3] / raw.Max(r => r[3]):F2}, decode {e[4] / raw.Max(r => r[4]):F2}");
             if (best.TryGetValue("llama-bench", out var lb))
                 Console.WriteLine($"  [{lib}] engine / llama-bench:                 prompt {e[0] / lb[0]:F2}, decode {e[1] / lb[1]:F2} (unread {e[2] / lb[1]:F2}); raw loop / llama-bench: prompt {rawPrompt / lb[0]:F2}, decode {rawDecode / lb[1]:F2}");
         }
@@ -173,16 +175,22 @@ void Run(string label, string model)
         foreach (var n in concurrency)
         {
             var best = new Dictionary<string, double>();
+            var cpuBest = new Dictionary<string, double>();
             void Keep(string name, double v) => best[name] = Math.Max(best.GetValueOrDefault(name), v);
+            void KeepChild(string name, JsonElement r)
+            {
+                Keep(name, D(r, "tps"));
+                cpuBest[name] = Math.Max(cpuBest.GetValueOrDefault(name), D(r, "cpu_tps"));
+            }
             for (var round = 0; round < rounds; round++)
             {
                 var seed = (300 + round).ToString(CultureInfo.InvariantCulture);
                 foreach (var (lib, libPath) in libraries)
                 {
                     var with = new Dictionary<string, string>(common) { ["native"] = libPath, ["seed"] = seed, ["n"] = n.ToString(CultureInfo.InvariantCulture) };
-                    Keep($"engine [{lib}]", D(Child("concurrent", with), "tps"));
-                    if (lib == "packaged" && compareSampling) Keep("engine, native sampling (before) [packaged]", D(Child("concurrent", with, ("native-sampling", "1")), "tps"));
-                    Keep($"raw batch loop [{lib}]", D(Child("rawbatch", with), "tps"));
+                    KeepChild($"engine [{lib}]", Child("concurrent", with));
+                    if (lib == "packaged" && compareSampling) KeepChild("engine, native sampling (before) [packaged]", Child("concurrent", with, ("native-sampling", "1")));
+                    KeepChild($"raw batch loop [{lib}]", Child("rawbatch", with));
                 }
                 if (server is not null)
                 {
@@ -194,6 +202,7 @@ void Run(string label, string model)
             var ratios = libraries.Select(l => $"engine [{l.Label}] / raw {best[$"engine [{l.Label}]"] / best[$"raw batch loop [{l.Label}]"]:F2}"
                 + (best.TryGetValue("llama-server -np 8", out var s) ? $", / llama-server {best[$"engine [{l.Label}]"] / s:F2}" : ""));
             Console.WriteLine($"  {n} at once: {line}\n      {string.Join("; ", ratios)}");
+            Console.WriteLine($"      per CPU-second of the process: {string.Join("; ", cpuBest.Select(b => $"{b.Key} {b.Value:F1}"))}");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LLama.Native;
 using LLama.Sampling;
@@ -41,6 +42,8 @@ internal static class TokenSamplers
     }
 
     /// <summary>Index of the first largest value (the token llama.cpp's greedy sampler picks).</summary>
+    // Straight to optimized code: tier-0 code runs Vector<T> as calls, ~100x slower, for the first few hundred tokens.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         if (values.IsEmpty) throw new ArgumentException("No logits.", nameof(values));
@@ -89,6 +92,7 @@ internal sealed class TopKSampler(SamplingSettings settings) : ITokenSampler
     private readonly float[] _logits = new float[settings.TopK];
     private readonly double[] _p = new double[settings.TopK];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LLamaToken Sample(SafeLLamaContextHandle context, int logitsIndex)
     {
         var logits = context.GetLogitsIth(logitsIndex);
@@ -128,29 +132,26 @@ internal sealed class TopKSampler(SamplingSettings settings) : ITokenSampler
     }
 
     /// <summary>The k largest logits, sorted descending (ties: lower id first); returns how many (≤ k).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int TopK(ReadOnlySpan<float> logits, int[] ids, float[] values)
     {
         var k = Math.Min(ids.Length, logits.Length);
+        if (k == 0) return 0;
         var count = 0;
         var threshold = float.NegativeInfinity; // the k-th best so far once k are held
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
+        var width = Vector.IsHardwareAccelerated ? Vector<float>.Count : 1;
+        var vectors = Vector.IsHardwareAccelerated ? MemoryMarshal.Cast<float, Vector<float>>(logits) : default;
+        for (var i = 0; i < logits.Length; i++)
         {
-            var vectors = MemoryMarshal.Cast<float, Vector<float>>(logits);
-            for (var v = 0; v < vectors.Length; v++)
+            // Whole vectors below the threshold are skipped once k are held (almost all of a large vocabulary).
+            if (count == k && width > 1 && i % width == 0 && i / width < vectors.Length
+                && !Vector.GreaterThanAny(vectors[i / width], new Vector<float>(threshold)))
             {
-                if (count == k && !Vector.GreaterThanAny(vectors[v], new Vector<float>(threshold))) continue;
-                var baseIndex = v * Vector<float>.Count;
-                for (var lane = 0; lane < Vector<float>.Count; lane++) Offer(baseIndex + lane, logits[baseIndex + lane]);
+                i += width - 1;
+                continue;
             }
-            i = vectors.Length * Vector<float>.Count;
-        }
-        for (; i < logits.Length; i++) Offer(i, logits[i]);
-        return count;
-
-        void Offer(int id, float value)
-        {
-            if (count == k && !(value > threshold)) return;
+            var value = logits[i];
+            if (count == k && !(value > threshold)) continue;
             // Insertion into the sorted arrays (k is small: 40 by default).
             var at = count == k ? k - 1 : count++;
             while (at > 0 && values[at - 1] < value)
@@ -160,9 +161,10 @@ internal sealed class TopKSampler(SamplingSettings settings) : ITokenSampler
                 at--;
             }
             values[at] = value;
-            ids[at] = id;
+            ids[at] = i;
             if (count == k) threshold = values[k - 1];
         }
+        return count;
     }
 
     public void Dispose()
