@@ -1,42 +1,54 @@
-// Model-engine benchmark: engine vs raw LLamaSharp on the same generated file, TTFT with and without cache reuse,
-// aggregate decode speed under concurrency, memory per conversation.
+// Model-engine benchmark. Every configuration runs in a process of its own (this program re-invoking itself with
+// `child KIND --key value ...`), so each figure is what a host process doing only that would get; rounds alternate the
+// configurations and the best of each is kept, so a noisy machine hits all alike. Compared with a raw LLamaSharp loop
+// (its own process too) and, when found, llama.cpp's llama-bench and llama-server (PATH, or LLAMA_BENCH / LLAMA_SERVER).
 // Usage: dotnet run -c Release --project bench/ChatAgent.Bench.Llm -- [--preset qwen05b|small|tiny] [--threads 2]
-//        [--quick] [--long] [--model FILE] [--formats q4_0,f16] [--turns 8] [--rounds 3] [--sections ratio,ttft,concurrency,memory]
+//        [--quick] [--long] [--model FILE] [--formats q4_0,f16] [--turns 8] [--rounds 3]
+//        [--sections sampling,speed,ttft,concurrency] [--native /path/to/self-built/libllama.so] [--concurrency 1,2,4,8]
+//        [--no-before] (skips the engine with LLamaSharp's native samplers, the "before" of the concurrency figures)
 using System.Diagnostics;
-using System.Text;
-using ChatAgent.Llm;
-using ChatAgent.Llm.Engine;
+using System.Globalization;
+using System.Text.Json;
+using ChatAgent.Bench.Llm;
 using ChatAgent.Llm.Gguf;
-using ChatAgent.Llm.Hosting;
-using LLama;
-using LLama.Common;
-using LLama.Native;
-using LLama.Sampling;
-using Microsoft.Extensions.AI;
 
-// llama.cpp logs every load at info level; keep the figures readable.
-NativeLibraryConfig.All.WithLogCallback((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
+if (args.Length > 0 && args[0] == "child")
+{
+    var childArgs = new Dictionary<string, string>();
+    for (var i = 2; i + 1 < args.Length; i += 2) childArgs[args[i].TrimStart('-')] = args[i + 1];
+    return Measure.Run(args[1], childArgs);
+}
+
 var argList = args.ToList();
 string Arg(string name, string fallback) { var i = argList.IndexOf(name); return i >= 0 && i + 1 < argList.Count ? argList[i + 1] : fallback; }
 var presetName = Arg("--preset", "qwen05b");
-var threads = int.Parse(Arg("--threads", "2"));
+var threads = int.Parse(Arg("--threads", "2"), CultureInfo.InvariantCulture);
 var quick = argList.Contains("--quick");
 var longRun = argList.Contains("--long");
 var preset = TestModelPreset.All.First(p => p.Name == presetName);
 var promptTokens = quick ? 64 : 128;
 var decodeTokens = quick ? 16 : longRun ? 128 : 48;
-var turns = int.Parse(Arg("--turns", quick ? "3" : "8"));
-var rounds = int.Parse(Arg("--rounds", "3"));
-var sections = Arg("--sections", "ratio,ttft,concurrency,memory").Split(',');
+var turns = int.Parse(Arg("--turns", quick ? "3" : "8"), CultureInfo.InvariantCulture);
+var rounds = int.Parse(Arg("--rounds", quick ? "1" : "3"), CultureInfo.InvariantCulture);
+var sections = Arg("--sections", "sampling,speed,ttft,concurrency").Split(',');
 var formats = Arg("--formats", "q4_0,f16").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-var concurrency = quick ? new[] { 1, 2 } : new[] { 1, 2, 4, 8 };
+var concurrency = Arg("--concurrency", quick ? "1,2" : "1,2,4,8").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+var libraries = new List<(string Label, string Path)> { ("packaged", "") };
+if (Arg("--native", Environment.GetEnvironmentVariable("LLAMA_NATIVE_LIB") ?? "") is { Length: > 0 } native)
+{
+    if (!File.Exists(native)) { Console.Error.WriteLine($"--native {native} does not exist"); return 2; }
+    libraries.Add(("self-built", Path.GetFullPath(native)));
+}
+var compareSampling = !argList.Contains("--no-before");
+var llamaBench = Reference.Find("LLAMA_BENCH", "llama-bench");
+var llamaServer = Reference.Find("LLAMA_SERVER", "llama-server");
 
 var dir = Path.Combine(Path.GetTempPath(), "chatagent-bench-" + Environment.ProcessId);
 Directory.CreateDirectory(dir);
 try
 {
     var files = new List<(string Label, string Path)>();
-    if (Arg("--model", "") is { Length: > 0 } given) files.Add(("given", given));
+    if (Arg("--model", "") is { Length: > 0 } given) files.Add(("given", Path.GetFullPath(given)));
     else
     {
         foreach (var format in formats)
@@ -48,205 +60,183 @@ try
             files.Add((format.ToUpperInvariant(), file));
         }
     }
-    Console.WriteLine($"threads={threads} prompt={promptTokens} decode={decodeTokens} native={NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata}");
+    Console.WriteLine($"threads={threads} prompt={promptTokens} decode={decodeTokens} rounds={rounds} load average {LoadAverage()}; " +
+                      $"libraries: {string.Join(", ", libraries.Select(l => l.Path.Length > 0 ? $"{l.Label} {l.Path}" : l.Label))}; " +
+                      $"llama-bench: {llamaBench ?? "not found"}; llama-server: {llamaServer ?? "not found"}");
     foreach (var (label, path) in files) Run(label, path);
+    Console.WriteLine($"load average at the end: {LoadAverage()}");
 }
 finally
 {
     Directory.Delete(dir, true);
 }
+return 0;
 
-void Run(string label, string path)
+void Run(string label, string model)
 {
     Console.WriteLine($"\n=== {preset.Name} {label} ===");
-    var rng = new Random(42);
-    LLamaToken[] RandomPrompt(int n) => [.. Enumerable.Range(0, n).Select(_ => (LLamaToken)rng.Next(3, 259))];
-
-    var options = new ModelOptions
+    var common = new Dictionary<string, string>
     {
-        Path = path, ContextSize = 8192, BatchSize = 512, Threads = threads, MaxConcurrent = 8, QueueLength = 8,
-        CachedConversations = 8, CacheTokens = 8192, Temperature = 0, MaxOutputTokens = decodeTokens,
+        ["model"] = model, ["threads"] = threads.ToString(CultureInfo.InvariantCulture),
+        ["prompt"] = promptTokens.ToString(CultureInfo.InvariantCulture), ["decode"] = decodeTokens.ToString(CultureInfo.InvariantCulture),
     };
-    using var model = LocalModel.Load(options);
-    var engine = model.Engine;
-    var weights = model.Engine.Weights;
-    // The ratio is measured on an engine that keeps no idle conversation (CacheTokens 0), as the raw loops keep none;
-    // the same decode beside idle cached conversations is measured after it, because every decode step attends over
-    // all used cells of the shared cache.
-    const int engineSeqs = 16;
-    using var clean = new InferenceEngine(weights, path, new EngineSettings(8192, 512, threads, 8, 8, engineSeqs - 8, null, CacheTokens: 0));
-    // Warm-up of both, so that page cache and first-touch costs hit neither measurement.
-    Generate(engine, RandomPrompt(8), 4);
-    Generate(clean, RandomPrompt(promptTokens), decodeTokens);
-    RawExecutor(weights, path, RandomPrompt(promptTokens), decodeTokens);
 
-    // Raw LLamaSharp on the same loaded weights: a synchronous decode loop with greedy sampling, on a 1-sequence context
-    // and on a context shaped like the engine's (16 sequences, unified cache). Raw and engine runs alternate in the same
-    // process state and the best of each is kept, so a noisy machine hits both alike.
-    (double PromptTps, double DecodeTps) raw = default, rawWide = default;
-    double promptTps = 0, gen = 0, genQuiet = 0, genCached = 0;
-    for (var round = 0; round < rounds; round++)
+    if (sections.Contains("sampling"))
     {
-        var one = RawExecutor(weights, path, RandomPrompt(promptTokens), decodeTokens);
-        raw = (Math.Max(raw.PromptTps, one.PromptTps), Math.Max(raw.DecodeTps, one.DecodeTps));
-        var wide = RawExecutor(weights, path, RandomPrompt(promptTokens), decodeTokens, engineSeqs);
-        rawWide = (Math.Max(rawWide.PromptTps, wide.PromptTps), Math.Max(rawWide.DecodeTps, wide.DecodeTps));
-        var first = TimeToFirst(clean, RandomPrompt(promptTokens), 1, out _);
-        promptTps = Math.Max(promptTps, promptTokens / first.TotalSeconds);
-        gen = Math.Max(gen, Generate(clean, RandomPrompt(promptTokens), decodeTokens, measureDecode: true));
-        genQuiet = Math.Max(genQuiet, QuietDecode(clean));
-    }
-    // Fill the other engine with 6 idle conversations of ~180 tokens (8 slots), as a busy shop's would be.
-    for (var i = 0; i < 6; i++) Generate(engine, RandomPrompt(promptTokens), decodeTokens);
-    var idle = engine.Counters;
-    for (var round = 0; round < rounds; round++) genCached = Math.Max(genCached, QuietDecode(engine));
-    Console.WriteLine($"raw LLamaSharp, 1-sequence context         prompt {raw.PromptTps,7:F1} tok/s   decode {raw.DecodeTps,6:F1} tok/s (best of {rounds})");
-    Console.WriteLine($"raw LLamaSharp, the engine's {engineSeqs}-sequence context prompt {rawWide.PromptTps,7:F1} tok/s   decode {rawWide.DecodeTps,6:F1} tok/s (best of {rounds})");
-    Console.WriteLine($"engine                                     prompt {promptTps,7:F1} tok/s   decode {gen,6:F1} tok/s (text read as it streams)");
-    Console.WriteLine($"  ratio to the same-context raw loop:      prompt {promptTps / rawWide.PromptTps,5:F2}            decode {gen / rawWide.DecodeTps,5:F2}");
-    Console.WriteLine($"  ratio to the 1-sequence raw loop:        prompt {promptTps / raw.PromptTps,5:F2}            decode {gen / raw.DecodeTps,5:F2}");
-    Console.WriteLine($"engine, stream read at the end             decode {genQuiet,6:F1} tok/s   ratio same-context {genQuiet / rawWide.DecodeTps:F2}, 1-sequence {genQuiet / raw.DecodeTps:F2}");
-    Console.WriteLine($"engine, {idle.CachedSequences} idle conversations cached        decode {genCached,6:F1} tok/s   ratio same-context {genCached / rawWide.DecodeTps:F2}, 1-sequence {genCached / raw.DecodeTps:F2}");
-
-    // (T(n tokens) - T(1 token)) / (n - 1) on different random prompts of equal length, nobody reading the stream meanwhile.
-    double QuietDecode(InferenceEngine e)
-    {
-        var one = TimeToFirst(e, RandomPrompt(promptTokens), 1, out _);
-        var sw = Stopwatch.StartNew();
-        var result = e.Submit(Request(RandomPrompt(promptTokens), decodeTokens)).Completion.GetAwaiter().GetResult();
-        return (result.OutputTokens - 1) / (sw.Elapsed - one).TotalSeconds;
+        var s = Child("sampling", common);
+        Console.WriteLine($"Sampling one token, vocabulary {D(s, "vocab"):F0}: greedy native {D(s, "native_greedy_us"):F0} µs, managed {D(s, "managed_greedy_us"):F0} µs; " +
+                          $"temperature + top-k 40 + top-p + min-p native {D(s, "native_topk_us"):F0} µs, managed {D(s, "managed_topk_us"):F0} µs; " +
+                          $"tokenizing a {D(s, "tokenize_chars"):F0}-character prompt ({D(s, "tokenize_tokens"):F0} tokens) {D(s, "tokenize_us") / 1000:F1} ms");
     }
 
-    if (!sections.Contains("ttft")) goto concurrencySection;
-    // TTFT over turns of one conversation (+~60 tokens a turn), with the cache kept vs re-prefilling everything.
-    var history = new List<LLamaToken>(RandomPrompt(promptTokens));
-    var reuse = new List<double>();
-    var cold = new List<double>();
-    for (var t = 0; t < turns; t++)
+    if (sections.Contains("speed"))
     {
-        reuse.Add(TimeToFirst(engine, history, 1, out var answer).TotalMilliseconds);
-        using (var fresh = new InferenceEngine(model.Engine.Weights, path, new EngineSettings(8192, 512, threads, 1, 1, 1, null)))
-            cold.Add(TimeToFirst(fresh, history, 1, out _).TotalMilliseconds);
-        history.AddRange(answer);
-        history.AddRange(RandomPrompt(60));
-    }
-    Console.WriteLine($"TTFT turns 1-{turns} with cache reuse (ms): {string.Join(" ", reuse.Select(x => x.ToString("F0")))}");
-    Console.WriteLine($"TTFT turns 1-{turns} full re-prefill  (ms): {string.Join(" ", cold.Select(x => x.ToString("F0")))}");
-
-    concurrencySection:
-    // Aggregate decode speed with N concurrent conversations (~100-token prompts).
-    foreach (var n in sections.Contains("concurrency") ? concurrency : [])
-    {
-        using var batchEngine = new InferenceEngine(model.Engine.Weights, path, new EngineSettings(8192, 512, threads, n, n, 1, null));
-        var prompts = Enumerable.Range(0, n).Select(_ => RandomPrompt(100)).ToList();
-        var start = Stopwatch.StartNew();
-        var gens = prompts.Select(p => batchEngine.Submit(Request(p, decodeTokens))).ToList();
-        var results = gens.Select(g => g.Completion.GetAwaiter().GetResult()).ToList();
-        var elapsed = start.Elapsed.TotalSeconds;
-        var tokens = results.Sum(r => r.OutputTokens);
-        var prefill = n * 100;
-        // The same work in a raw LLamaSharp batch loop (all prompts in one batch, then one token per sequence a step).
-        var rawTps = RawBatched(model.Engine.Weights, path, prompts, results.Min(r => r.OutputTokens));
-        Console.WriteLine($"{n} concurrent: {tokens / elapsed,7:F1} tok/s generated (incl. {prefill} prompt tokens prefilled; {tokens} generated in {elapsed:F1} s); raw batch loop {rawTps,7:F1} tok/s; ratio {tokens / elapsed / rawTps:F2}");
-    }
-
-    // Memory per active conversation: KV bytes per token from the model shape (f16 K and V per layer).
-    var w = model.Engine.Weights.NativeHandle;
-    var kvBytesPerToken = 2L * w.LayerCount * (w.EmbeddingSize / w.HeadCount) * w.KVHeadCount * 2;
-    Console.WriteLine($"KV cache: {kvBytesPerToken / 1024.0:F1} KiB per token -> {kvBytesPerToken * 1024 / 1048576.0:F1} MiB per active conversation of 1,024 tokens (weights {new FileInfo(path).Length / 1048576.0:F0} MiB shared)");
-    Console.WriteLine($"engine counters: {model.Counters}");
-}
-
-static GenerationRequest Request(IReadOnlyList<LLamaToken> prompt, int max) => new()
-{
-    Prompt = prompt,
-    Sampling = new SamplingSettings(0, 1, 0, 0, 1),
-    MaxTokens = max,
-    // Byte tokens only: random weights would otherwise end early or pick filler tokens.
-    Grammar = null,
-};
-
-static double Generate(InferenceEngine engine, IReadOnlyList<LLamaToken> prompt, int max, bool measureDecode = false)
-{
-    var g = engine.Submit(Request(prompt, max));
-    var first = Stopwatch.StartNew();
-    var firstSeen = TimeSpan.Zero;
-    var reader = g.Pieces;
-    while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        while (reader.TryRead(out _)) if (firstSeen == TimeSpan.Zero) firstSeen = first.Elapsed;
-    var r = g.Completion.GetAwaiter().GetResult();
-    var total = first.Elapsed;
-    return measureDecode ? (r.OutputTokens - 1) / (total - firstSeen).TotalSeconds : 0;
-}
-
-static TimeSpan TimeToFirst(InferenceEngine engine, IReadOnlyList<LLamaToken> prompt, int max, out List<LLamaToken> answer)
-{
-    var sw = Stopwatch.StartNew();
-    var g = engine.Submit(Request(prompt, max));
-    var r = g.Completion.GetAwaiter().GetResult();
-    var elapsed = sw.Elapsed;
-    answer = [.. engine.Tokenize(r.Text.Length > 0 ? r.Text : "ok")];
-    return elapsed;
-}
-
-double RawBatched(LLamaWeights weights, string path, List<LLamaToken[]> prompts, int decode)
-{
-    var n = prompts.Count;
-    var p = new ModelParams(path) { ContextSize = 8192, BatchSize = 512, UBatchSize = 512, Threads = threads, BatchThreads = threads, GpuLayerCount = 0, SeqMax = (uint)n, KVUnified = true };
-    using var ctx = weights.CreateContext(p);
-    var batch = new LLamaBatch();
-    using var sampler = new GreedySamplingPipeline();
-    var sw = Stopwatch.StartNew();
-    var logits = new int[n];
-    // Prompts in batches of at most 512 tokens (the batch size), whole prompts each.
-    var next = new LLamaToken[n];
-    for (var s = 0; s < n;)
-    {
-        batch.Clear();
-        var first = s;
-        for (; s < n && batch.TokenCount + prompts[s].Length <= 512; s++)
+        // name -> best (prompt tok/s, decode tok/s, decode with the stream unread, prompt and decode tok per CPU-second)
+        var best = new Dictionary<string, double[]>();
+        void Keep(string name, double prompt, double decode, double quietDecode = 0, double promptCpu = 0, double decodeCpu = 0)
         {
-            for (var i = 0; i < prompts[s].Length; i++) logits[s] = batch.Add(prompts[s][i], i, (LLamaSeqId)s, i == prompts[s].Length - 1);
+            var b = best.TryGetValue(name, out var x) ? x : best[name] = new double[5];
+            double[] now = [prompt, decode, quietDecode, promptCpu, decodeCpu];
+            for (var i = 0; i < 5; i++) b[i] = Math.Max(b[i], now[i]);
         }
-        if (ctx.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("raw batched prompt decode failed");
-        for (var k = first; k < s; k++) next[k] = sampler.Sample(ctx.NativeHandle, logits[k]);
+        void KeepChild(string name, JsonElement r) =>
+            Keep(name, D(r, "prompt_tps"), D(r, "decode_tps"), D(r, "decode_quiet_tps"), D(r, "prompt_cpu_tps"), D(r, "decode_cpu_tps"));
+        for (var round = 0; round < rounds; round++)
+        {
+            var seed = (100 + round).ToString(CultureInfo.InvariantCulture);
+            foreach (var (lib, libPath) in libraries)
+            {
+                var with = new Dictionary<string, string>(common) { ["native"] = libPath, ["seed"] = seed };
+                KeepChild($"raw 1-seq [{lib}]", Child("raw", with, ("seqs", "1")));
+                KeepChild($"raw 16-seq [{lib}]", Child("raw", with, ("seqs", "16")));
+                KeepChild($"engine [{lib}]", Child("engine", with));
+                KeepChild($"engine, 6 idle cached [{lib}]", Child("engine", with, ("idle", "6")));
+            }
+            if (llamaBench is not null)
+            {
+                var (pp, tg) = Reference.Bench(llamaBench, model, threads, promptTokens, decodeTokens, 2);
+                Keep("llama-bench", pp, tg);
+            }
+        }
+        Console.WriteLine($"Single stream, tok/s, best of {rounds} rounds, each configuration in its own process (prompt {promptTokens}, decode {decodeTokens}):");
+        static string Opt(double v) => v > 0 ? v.ToString("F1", CultureInfo.InvariantCulture) : "";
+        Console.WriteLine($"  {"",-34} {"prompt",8} {"decode",8} {"unread",8} | per CPU-second: {"prompt",8} {"decode",8}");
+        foreach (var (name, b) in best) Console.WriteLine($"  {name,-34} {b[0],8:F1} {b[1],8:F1} {Opt(b[2]),8} | {"",15} {Opt(b[3]),8} {Opt(b[4]),8}");
+        foreach (var (lib, _) in libraries)
+        {
+            var e = best[$"engine [{lib}]"];
+            var raw = new[] { best[$"raw 1-seq [{lib}]"], best[$"raw 16-seq [{lib}]"] };
+            double rawPrompt = raw.Max(r => r[0]), rawDecode = raw.Max(r => r[1]);
+            Console.WriteLine($"  [{lib}] engine / fastest raw LLamaSharp loop: prompt {e[0] / rawPrompt:F2}, decode {e[1] / rawDecode:F2} (unread {e[2] / rawDecode:F2}); " +
+                              $"per CPU-second: prompt {e[3] / raw.Max(r => r[3]):F2}, decode {e[4] / raw.Max(r => r[4]):F2}");
+            if (best.TryGetValue("llama-bench", out var lb))
+                Console.WriteLine($"  [{lib}] engine / llama-bench:                 prompt {e[0] / lb[0]:F2}, decode {e[1] / lb[1]:F2} (unread {e[2] / lb[1]:F2}); raw loop / llama-bench: prompt {rawPrompt / lb[0]:F2}, decode {rawDecode / lb[1]:F2}");
+        }
     }
-    var generated = n;
-    for (var step = 1; step < decode; step++)
+
+    using var server = llamaServer is not null && (sections.Contains("ttft") || sections.Contains("concurrency"))
+        ? new Reference.Server(llamaServer, model, threads, 8) : null;
+
+    if (sections.Contains("ttft"))
     {
-        batch.Clear();
-        for (var s = 0; s < n; s++) logits[s] = batch.Add(next[s], prompts[s].Length + step - 1, (LLamaSeqId)s, true);
-        if (ctx.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("raw batched decode failed");
-        for (var s = 0; s < n; s++) next[s] = sampler.Sample(ctx.NativeHandle, logits[s]);
-        generated += n;
+        // Time to first token over the turns of one conversation (+1 answer token and 60 new tokens a turn), with the
+        // cache kept, against a full re-prefill and against llama-server's prompt cache; the same tokens for all.
+        var reuse = new Dictionary<string, double[]>();
+        double[]? full = null, srv = null;
+        int[]? lengths = null;
+        static double[] Min(double[]? a, IEnumerable<double> b) => a is null ? [.. b] : [.. a.Zip(b, Math.Min)];
+        for (var round = 0; round < rounds; round++)
+        {
+            var seed = 200 + round;
+            foreach (var (lib, libPath) in libraries)
+            {
+                var r = Child("ttft", new Dictionary<string, string>(common) { ["native"] = libPath, ["seed"] = seed.ToString(CultureInfo.InvariantCulture) }, ("turns", turns.ToString(CultureInfo.InvariantCulture)));
+                reuse[lib] = Min(reuse.GetValueOrDefault(lib), r.GetProperty("reuse_ms").EnumerateArray().Select(x => x.GetDouble()));
+                if (lib == "packaged") full = Min(full, r.GetProperty("full_ms").EnumerateArray().Select(x => x.GetDouble()));
+                lengths = [.. r.GetProperty("prompt_tokens").EnumerateArray().Select(x => x.GetInt32())];
+            }
+            if (server is not null)
+                srv = Min(srv, server.Ttft([.. Measure.Conversation(seed, promptTokens, turns).Select(p => p.Select(t => (int)t).ToArray())]));
+        }
+        Console.WriteLine($"Time to first token, turns 1-{turns} (prompt tokens {string.Join(" ", lengths!)}), ms, best of {rounds}:");
+        foreach (var (lib, ms) in reuse) Console.WriteLine($"  engine, cache kept [{lib}]{new string(' ', Math.Max(0, 12 - lib.Length))} {Join(ms)}");
+        Console.WriteLine($"  engine, full re-prefill [packaged] {Join(full!)}");
+        if (srv is not null)
+        {
+            Console.WriteLine($"  llama-server, cache_prompt        {Join(srv)}");
+            foreach (var (lib, ms) in reuse)
+                Console.WriteLine($"  engine [{lib}] / llama-server     {string.Join(" ", ms.Zip(srv, (a, b) => (a / b).ToString("F2", CultureInfo.InvariantCulture).PadLeft(6)))}");
+        }
     }
-    return generated / sw.Elapsed.TotalSeconds;
+
+    if (sections.Contains("concurrency"))
+    {
+        Console.WriteLine($"Concurrent conversations (~100-token prompts, {decodeTokens} tokens each), generated tok/s incl. prefill time, best of {rounds}:");
+        foreach (var n in concurrency)
+        {
+            var best = new Dictionary<string, double>();
+            var cpuBest = new Dictionary<string, double>();
+            void Keep(string name, double v) => best[name] = Math.Max(best.GetValueOrDefault(name), v);
+            void KeepChild(string name, JsonElement r)
+            {
+                Keep(name, D(r, "tps"));
+                cpuBest[name] = Math.Max(cpuBest.GetValueOrDefault(name), D(r, "cpu_tps"));
+            }
+            for (var round = 0; round < rounds; round++)
+            {
+                var seed = (300 + round).ToString(CultureInfo.InvariantCulture);
+                foreach (var (lib, libPath) in libraries)
+                {
+                    var with = new Dictionary<string, string>(common) { ["native"] = libPath, ["seed"] = seed, ["n"] = n.ToString(CultureInfo.InvariantCulture) };
+                    KeepChild($"engine [{lib}]", Child("concurrent", with));
+                    if (lib == "packaged" && compareSampling) KeepChild("engine, native sampling (before) [packaged]", Child("concurrent", with, ("native-sampling", "1")));
+                    KeepChild($"raw batch loop [{lib}]", Child("rawbatch", with));
+                }
+                if (server is not null)
+                {
+                    var rng = new Random(300 + round);
+                    Keep("llama-server -np 8", server.Concurrent([.. Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, 100).Select(_ => rng.Next(3, 259)).ToArray())], decodeTokens));
+                }
+            }
+            var line = string.Join("; ", best.Select(b => $"{b.Key} {b.Value:F1}"));
+            var ratios = libraries.Select(l => $"engine [{l.Label}] / raw {best[$"engine [{l.Label}]"] / best[$"raw batch loop [{l.Label}]"]:F2}"
+                + (best.TryGetValue("llama-server -np 8", out var s) ? $", / llama-server {best[$"engine [{l.Label}]"] / s:F2}" : ""));
+            Console.WriteLine($"  {n} at once: {line}\n      {string.Join("; ", ratios)}");
+            Console.WriteLine($"      per CPU-second of the process: {string.Join("; ", cpuBest.Select(b => $"{b.Key} {b.Value:F1}"))}");
+        }
+    }
 }
 
-(double PromptTps, double DecodeTps) RawExecutor(LLamaWeights weights, string path, LLamaToken[] prompt, int decode, uint seqMax = 1)
+static string Join(IEnumerable<double> ms) => string.Join(" ", ms.Select(x => x.ToString("F0", CultureInfo.InvariantCulture).PadLeft(6)));
+
+static double D(JsonElement e, string key) => e.TryGetProperty(key, out var v) ? v.GetDouble() : 0;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+static JsonElement Child(string kind, Dictionary<string, string> options, params (string Key, string Value)[] extra)
 {
-    // Same weights, context size and flash-attention setting (llama.cpp's default) as the engine: only the engine differs.
-    var p = new ModelParams(path) { ContextSize = 8192, BatchSize = 512, UBatchSize = 512, Threads = threads, BatchThreads = threads, GpuLayerCount = 0, SeqMax = seqMax, KVUnified = true };
-    using var ctx = weights.CreateContext(p);
-    var batch = new LLamaBatch();
-    using var sampler = new GreedySamplingPipeline();
-    // Warm-up.
-    batch.AddRange(prompt.AsSpan(0, 8), 0, LLamaSeqId.Zero, true);
-    ctx.Decode(batch);
-    ctx.NativeHandle.MemoryClear();
-    batch.Clear();
-    var sw = Stopwatch.StartNew();
-    batch.AddRange(prompt, 0, LLamaSeqId.Zero, true);
-    if (ctx.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("raw prompt decode failed");
-    var promptTps = prompt.Length / sw.Elapsed.TotalSeconds;
-    var token = sampler.Sample(ctx.NativeHandle, batch.TokenCount - 1);
-    sw.Restart();
-    for (var i = 0; i < decode; i++)
+    var self = Environment.ProcessPath!;
+    var psi = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    if (Path.GetFileNameWithoutExtension(self) == "dotnet")
     {
-        batch.Clear();
-        batch.Add(token, prompt.Length + i, LLamaSeqId.Zero, true);
-        if (ctx.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("raw decode failed");
-        token = sampler.Sample(ctx.NativeHandle, 0);
+        psi.FileName = self;
+        psi.ArgumentList.Add(typeof(Measure).Assembly.Location);
     }
-    return (promptTps, decode / sw.Elapsed.TotalSeconds);
+    else psi.FileName = self;
+    psi.ArgumentList.Add("child");
+    psi.ArgumentList.Add(kind);
+    foreach (var (k, v) in options.Concat(extra.Select(e => new KeyValuePair<string, string>(e.Key, e.Value))))
+    {
+        if (v.Length == 0) continue;
+        psi.ArgumentList.Add("--" + k);
+        psi.ArgumentList.Add(v);
+    }
+    using var p = Process.Start(psi)!;
+    var stderr = p.StandardError.ReadToEndAsync();
+    var stdout = p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith(Measure.ResultPrefix, StringComparison.Ordinal));
+    if (p.ExitCode != 0 || line is null)
+        throw new InvalidOperationException($"child {kind} failed ({p.ExitCode}): {stdout}\n{stderr.Result}");
+    return JsonDocument.Parse(line[Measure.ResultPrefix.Length..]).RootElement.Clone();
 }

@@ -14,12 +14,15 @@ namespace ChatAgent.Llm.Engine;
 /// conversation's KV cache between turns.
 /// </summary>
 /// <remarks>
-/// Decoding runs synchronously on one long-lived thread: LLamaSharp's BatchedExecutor hops to the thread pool for every
-/// decode, which costs 35–40% of generation speed on 2 cores (see ENVIRONMENT.md). The KV cache is unified, so sequences
+/// Every native call (context creation, decode, sampling, KV operations, freeing) runs synchronously on
+/// <see cref="LlamaThread"/>, the one thread of the process that calls into llama.cpp, in steps of <see cref="Pump"/>:
+/// LLamaSharp's BatchedExecutor hops to the thread pool for every decode, which costs 35–40% of generation speed on 2
+/// cores (see ENVIRONMENT.md), and a second graph-leading thread slows every decode (see <see cref="LlamaThread"/>).
+/// The KV cache is unified, so sequences
 /// that share a prefix share its cells (llama_memory_seq_cp) and the memory budget is <see cref="EngineSettings.ContextSize"/>
 /// tokens over all conversations.
 /// </remarks>
-internal sealed class InferenceEngine : IDisposable
+internal sealed class InferenceEngine : IDisposable, INativeWorker
 {
     private readonly LLamaWeights _weights;
     private readonly LLamaContext _context;
@@ -29,8 +32,7 @@ internal sealed class InferenceEngine : IDisposable
     private readonly LinkedList<Active> _pending = new();
     private readonly List<Active> _active = [];
     private readonly object _gate = new();
-    private readonly ManualResetEventSlim _wake = new(false);
-    private readonly Thread _thread;
+    private readonly LLamaBatch _batch = new();
     private volatile bool _stopping;
     private int _inFlight;
     private long _clock;
@@ -54,13 +56,19 @@ internal sealed class InferenceEngine : IDisposable
             KVUnified = true,
             FlashAttention = settings.FlashAttention,
         };
-        _context = weights.CreateContext(p);
+        _context = LlamaThread.Invoke(() =>
+        {
+            var context = weights.CreateContext(p);
+            LlamaThread.Guard(context.NativeHandle);
+            return context;
+        });
+        ContextSize = LlamaThread.Invoke(() => (int)_context.ContextSize);
         _slots = [.. Enumerable.Range(0, (int)seqMax).Select(i => new Slot((LLamaSeqId)i))];
-        _thread = new Thread(Loop) { IsBackground = true, Name = "llm-inference" };
-        _thread.Start();
+        LlamaThread.Register(this);
     }
 
-    public int ContextSize => (int)_context.ContextSize;
+    /// <summary>KV cells of the context (read once on the llama thread).</summary>
+    public int ContextSize { get; }
 
     public LLamaWeights Weights => _weights;
 
@@ -76,6 +84,10 @@ internal sealed class InferenceEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tokenizes on the caller's thread: llama_tokenize reads only the vocabulary (no context, no ggml graph), so callers
+    /// tokenize in parallel without holding up decoding (LlamaThreadTests checks that such a thread leads no graph).
+    /// </summary>
     public LLamaToken[] Tokenize(string text) => _weights.Tokenize(text, add_bos: false, special: true, Encoding.UTF8);
 
     /// <summary>Queues a request; throws <see cref="ModelBusyException"/> when every slot and queue place is taken.</summary>
@@ -98,7 +110,7 @@ internal sealed class InferenceEngine : IDisposable
             a.Node = _pending.AddLast(a);
         }
         a.Registration = cancellationToken.Register(() => Cancel(a));
-        _wake.Set();
+        LlamaThread.Wake();
         return new Generation(a.Channel.Reader, a.Completion.Task);
     }
 
@@ -117,39 +129,51 @@ internal sealed class InferenceEngine : IDisposable
                 return;
             }
         }
-        _wake.Set();
+        LlamaThread.Wake();
     }
 
-    private void Loop()
+    /// <summary>One scheduling step on the llama thread: admit waiting requests, drop cancelled ones, decode one batch.</summary>
+    /// <returns>False when the engine had nothing to do.</returns>
+    public bool Pump()
     {
-        var batch = new LLamaBatch();
-        while (!_stopping)
+        LlamaThread.EnsureCurrent();
+        if (_stopping) return false;
+        try
         {
-            try
-            {
-                Admit();
-                RemoveCancelled();
-                if (_active.Count == 0)
-                {
-                    _wake.Wait();
-                    _wake.Reset();
-                    continue;
-                }
-                Step(batch);
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Inference step failed; failing {Count} active requests", _active.Count);
-                foreach (var a in _active.ToList()) Finish(a, e);
-            }
+            Admit();
+            RemoveCancelled();
+            if (_active.Count == 0) return false;
+            Step(_batch);
         }
-        lock (_gate)
+        catch (Exception e)
         {
-            foreach (var a in _pending) a.Fail(new ObjectDisposedException(nameof(InferenceEngine)));
-            _pending.Clear();
+            _logger.LogError(e, "Inference step failed; failing {Count} active requests", _active.Count);
+            foreach (var a in _active.ToList()) Finish(a, e);
         }
-        foreach (var a in _active.ToList()) Finish(a, new ObjectDisposedException(nameof(InferenceEngine)));
+        return true;
     }
+
+    /// <summary>Benchmarks only: sample every token with LLamaSharp's native chains, as before the managed samplers.</summary>
+    internal static bool NativeSamplingOnly { get; set; }
+
+    private static NativeSampler NativeSamplerFor(GenerationRequest r) => new(r.Sampling.Temperature <= 0 && r.Grammar is null && r.LogitBias is null
+        ? new GreedySamplingPipeline()
+        : new DefaultSamplingPipeline
+        {
+            Temperature = r.Sampling.Temperature, TopP = r.Sampling.TopP, TopK = r.Sampling.TopK, MinP = r.Sampling.MinP, Seed = r.Sampling.Seed,
+            Grammar = r.Grammar is { } g ? new Grammar(g, "root") : null,
+            LogitBias = r.LogitBias ?? new Dictionary<LLamaToken, float>(),
+        });
+
+    /// <summary>Decodes a batch on this engine's context; only on the llama thread.</summary>
+    internal DecodeResult Decode(LLamaBatch batch)
+    {
+        LlamaThread.EnsureCurrent();
+        return _context.NativeHandle.Decode(batch);
+    }
+
+    /// <summary>The llama.cpp context, for tests of the thread guard.</summary>
+    internal SafeLLamaContextHandle NativeContext => _context.NativeHandle;
 
     private void Admit()
     {
@@ -167,17 +191,7 @@ internal sealed class InferenceEngine : IDisposable
             try
             {
                 AssignSlot(a);
-                // Greedy without a grammar is a plain argmax: skip the full sampler chain (costly on 150k-token vocabularies).
-                a.Pipeline = a.Request.Sampling.Temperature <= 0 && a.Request.Grammar is null && a.Request.LogitBias is null ? new GreedySamplingPipeline() : new DefaultSamplingPipeline
-                {
-                    Temperature = a.Request.Sampling.Temperature,
-                    TopP = a.Request.Sampling.TopP,
-                    TopK = a.Request.Sampling.TopK,
-                    MinP = a.Request.Sampling.MinP,
-                    Seed = a.Request.Sampling.Seed,
-                    Grammar = a.Request.Grammar is { } g ? new Grammar(g, "root") : null,
-                    LogitBias = a.Request.LogitBias ?? new Dictionary<LLamaToken, float>(),
-                };
+                a.Pipeline = NativeSamplingOnly ? NativeSamplerFor(a.Request) : TokenSamplers.Create(a.Request);
                 a.Decoder = new StreamingTokenDecoder(Encoding.UTF8, _weights);
                 _active.Add(a);
             }
@@ -314,7 +328,7 @@ internal sealed class InferenceEngine : IDisposable
         }
 
         DecodeResult result;
-        while ((result = _context.NativeHandle.Decode(batch)) == DecodeResult.NoKvSlot)
+        while ((result = Decode(batch)) == DecodeResult.NoKvSlot)
         {
             if (!EvictLeastRecentlyUsed())
             {
@@ -427,10 +441,17 @@ internal sealed class InferenceEngine : IDisposable
     {
         if (_stopping) return;
         _stopping = true;
-        _wake.Set();
-        _thread.Join();
-        _context.Dispose();
-        _wake.Dispose();
+        LlamaThread.Invoke(() =>
+        {
+            LlamaThread.Unregister(this);
+            lock (_gate)
+            {
+                foreach (var a in _pending) a.Fail(new ObjectDisposedException(nameof(InferenceEngine)));
+                _pending.Clear();
+            }
+            foreach (var a in _active.ToList()) Finish(a, new ObjectDisposedException(nameof(InferenceEngine)));
+            _context.Dispose();
+        });
     }
 
     private sealed class Slot(LLamaSeqId id)
@@ -456,7 +477,7 @@ internal sealed class InferenceEngine : IDisposable
         public LinkedListNode<Active>? Node { get; set; }
         public volatile bool Cancelled;
         public Slot? Slot { get; set; }
-        public ISamplingPipeline? Pipeline { get; set; }
+        public ITokenSampler? Pipeline { get; set; }
         public StreamingTokenDecoder? Decoder { get; set; }
         public StringBuilder Text { get; } = new();
         public int PromptPos { get; set; }

@@ -42,7 +42,7 @@ public sealed class LocalModel : IDisposable
     public string NativeLibrary { get; }
 
     /// <summary>Parameter count reported by llama.cpp.</summary>
-    public ulong ParameterCount => _weights.ParameterCount;
+    public ulong ParameterCount { get; private init; }
 
     /// <summary>Context (KV cache) size in tokens.</summary>
     public int ContextSize => _engine.ContextSize;
@@ -71,12 +71,13 @@ public sealed class LocalModel : IDisposable
         LLamaWeights weights;
         try
         {
-            weights = LLamaWeights.LoadFromFile(new ModelParams(info.Path)
+            // On the one thread that calls into llama.cpp (see LlamaThread), as everything native below.
+            weights = LlamaThread.Invoke(() => LLamaWeights.LoadFromFile(new ModelParams(info.Path)
             {
                 GpuLayerCount = options.GpuLayerCount,
                 MainGpu = options.MainGpu,
                 Threads = threads,
-            });
+            }));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -88,6 +89,7 @@ public sealed class LocalModel : IDisposable
             var settings = new EngineSettings(plan.ContextSize, options.BatchSize, threads, options.MaxConcurrent,
                 options.QueueLength, options.CachedConversations, options.FlashAttention, options.CacheTokens);
             var engine = new InferenceEngine(weights, info.Path, settings, logger);
+            var parameters = LlamaThread.Invoke(() => weights.ParameterCount);
             var name = options.Name.Length > 0 ? options.Name : info.Name ?? Path.GetFileNameWithoutExtension(info.Path);
             // llama.cpp may round the context up; one conversation never holds more than the engine's context.
             if (plan.PerConversation > engine.ContextSize)
@@ -97,13 +99,13 @@ public sealed class LocalModel : IDisposable
             var native = options.NativeLibraryPath.Length > 0 ? $"custom {options.NativeLibraryPath}"
                 : loaded is null ? "unknown" : $"{(loaded.UseCuda ? "cuda" : loaded.UseVulkan ? "vulkan" : "cpu")} {loaded.AvxLevel.ToString().ToLowerInvariant()}";
             logger.LogInformation("Loaded {Model} ({Arch}, {Params:N0} parameters, {Family} format) on {Native}; context {Ctx} tokens{Derived} (trained {Trained}), {Concurrent} concurrent, prompts up to {PromptLimit} tokens",
-                info.Path, info.Architecture, weights.ParameterCount, format.Family, native, engine.ContextSize, plan.Derived ? " (derived: Model:ContextSize 0)" : "",
+                info.Path, info.Architecture, parameters, format.Family, native, engine.ContextSize, plan.Derived ? " (derived: Model:ContextSize 0)" : "",
                 weights.ContextSize, options.MaxConcurrent, plan.PromptTokenLimit);
-            return new LocalModel(info, weights, engine, client, options, native, plan);
+            return new LocalModel(info, weights, engine, client, options, native, plan) { ParameterCount = parameters };
         }
         catch
         {
-            weights.Dispose();
+            LlamaThread.Invoke(weights.Dispose);
             throw;
         }
     }
@@ -132,6 +134,6 @@ public sealed class LocalModel : IDisposable
     public void Dispose()
     {
         _engine.Dispose();
-        _weights.Dispose();
+        LlamaThread.Invoke(_weights.Dispose);
     }
 }
