@@ -127,6 +127,40 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
         return rows.Select(r => new StoredActivity(r.Sequence, ActivityJson.Deserialize(r.Json))).ToList();
     }
 
+    /// <summary>The latest <paramref name="limit"/> activities of a conversation, oldest first (the window a turn reads instead of the whole transcript).</summary>
+    public async Task<IReadOnlyList<StoredActivity>> GetRecentActivitiesAsync(string conversationId, int limit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var rows = await db.Activities.AsNoTracking()
+            .Where(a => a.ConversationId == conversationId)
+            .OrderByDescending(a => a.Sequence)
+            .Take(limit)
+            .Select(a => new { a.Sequence, a.Json })
+            .ToListAsync(ct);
+        rows.Reverse();
+        return rows.Select(r => new StoredActivity(r.Sequence, ActivityJson.Deserialize(r.Json))).ToList();
+    }
+
+    /// <summary>
+    /// What the turn for the customer message at <paramref name="turnSequence"/> already stored (activities after it
+    /// whose <c>replyToId</c> is that message), oldest first: empty unless the turn was interrupted and now resumes.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredActivity>> GetTurnRecordAsync(string conversationId, long turnSequence, string turnActivityId, CancellationToken ct)
+    {
+        var recorded = new List<StoredActivity>();
+        var after = turnSequence;
+        while (true)
+        {
+            var page = await GetActivitiesAsync(conversationId, after, 500, ct);
+            recorded.AddRange(page.Where(a => a.Activity.ReplyToId == turnActivityId && a.Activity.From?.Role != RoleTypes.User));
+            if (page.Count < 500)
+            {
+                return recorded;
+            }
+            after = page[^1].Sequence;
+        }
+    }
+
     /// <summary>Customer messages of one conversation still waiting for their turn, oldest first.</summary>
     public async Task<IReadOnlyList<StoredActivity>> GetPendingTurnsAsync(string conversationId, CancellationToken ct)
     {
