@@ -94,9 +94,9 @@ public sealed class ExactlyOnceCrashTests
             }
 
             // What the kill left: yes turns finished, interrupted after the gate decided (mid-flight), or not started.
-            var (finished, interrupted, notStarted) = await ClassifyAsync(database, customers);
+            var (finished, interrupted, appliedUntold, notStarted) = await ClassifyAsync(database, customers);
             interruptedTotal += interrupted;
-            output?.WriteLine($"{database.Provider} round {round}: {customers.Count} yes turns at the kill: {finished} finished, {interrupted} interrupted mid-turn, {notStarted} not started");
+            output?.WriteLine($"{database.Provider} round {round}: {customers.Count} yes turns at the kill: {finished} finished, {interrupted} interrupted after the gate's decision ({appliedUntold} of them with the cancellation applied, the customer not yet told), {notStarted} not started");
 
             await using (var second = await ChatAgentProcess.StartAsync(settings))
             {
@@ -133,9 +133,9 @@ public sealed class ExactlyOnceCrashTests
         return await db.PendingChanges.AnyAsync(c => ids.Contains(c.ConversationId) && c.Status == PendingChangeStatus.Applied);
     }
 
-    private static async Task<(int Finished, int Interrupted, int NotStarted)> ClassifyAsync(ChatAgentDatabase database, List<Chat> customers)
+    private static async Task<(int Finished, int Interrupted, int AppliedUntold, int NotStarted)> ClassifyAsync(ChatAgentDatabase database, List<Chat> customers)
     {
-        int finished = 0, interrupted = 0, notStarted = 0;
+        int finished = 0, interrupted = 0, appliedUntold = 0, notStarted = 0;
         await using var db = await database.Shop.CreateDbContextAsync();
         foreach (var customer in customers)
         {
@@ -148,13 +148,17 @@ public sealed class ExactlyOnceCrashTests
             if (shop.LastDecidedMessageId == customer.YesId)
             {
                 interrupted++;
+                if (await db.PendingChanges.AnyAsync(c => c.ConversationId == customer.ConversationId && c.Status == PendingChangeStatus.Applied))
+                {
+                    appliedUntold++;
+                }
             }
             else
             {
                 notStarted++;
             }
         }
-        return (finished, interrupted, notStarted);
+        return (finished, interrupted, appliedUntold, notStarted);
     }
 
     private static async Task WaitForTurnsAsync(ChatAgentDatabase database, string conversationId, TimeSpan timeout)

@@ -135,7 +135,7 @@ public sealed class Transcript(IReadOnlyList<StoredActivity> activities)
 public sealed class TranscriptReader(ConversationStore store)
 {
     /// <summary>How many of the latest activities a turn reads.</summary>
-    public const int WindowActivities = 200;
+    public const int WindowActivities = 100;
 
     /// <summary>The recent window, this turn's own activities included.</summary>
     public async Task<Transcript> ReadAsync(string conversationId, CancellationToken cancellationToken) =>
