@@ -3,6 +3,7 @@
 // acknowledged message must be stored (lost), answered (unanswered) and answered once (duplicated); reply latency is
 // measured from the post to the moment the customer's client sees the answer (restart included).
 //   dotnet run -c Release --project bench/ChatAgent.Bench.Reliability -- [--conversations 200] [--turns 20] [--postgres "<npgsql connection string>"] [--quick]
+// --postgres: a server connection string; the bench creates its own database there and drops it at the end.
 // --quick: 20 conversations x 5 turns (a smoke check). The bot is the built-in echo bot (Orchestrator:Enabled=false),
 // which livestreams its reply: the path measured is the message path (store, turn scheduler, replies, streams).
 using System.Collections.Concurrent;
@@ -23,17 +24,18 @@ var postgres = ArgumentText("--postgres");
 const string secret = "reliability-secret-0123456789abcdef";
 
 var folder = Directory.CreateTempSubdirectory("chatagent-reliability-").FullName;
-using var database = postgres is null
-    ? new ChatAgentDatabase(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(folder, "chatagent.db")}")
-    : new ChatAgentDatabase(DatabaseProvider.Postgres, postgres);
+// On PostgreSQL a fresh database of its own on that server, dropped at the end: the bench counts what it finds in the store.
+var benchDatabase = "chatagent_reliability_" + Guid.NewGuid().ToString("N")[..12];
 if (postgres is not null)
 {
-    // A fresh schema each run: the bench counts what it finds in the store.
-    await using var clean = new Npgsql.NpgsqlConnection(postgres);
-    await clean.OpenAsync();
-    await using var drop = new Npgsql.NpgsqlCommand("DROP SCHEMA public CASCADE; CREATE SCHEMA public;", clean);
-    await drop.ExecuteNonQueryAsync();
+    await using var admin = new Npgsql.NpgsqlConnection(postgres);
+    await admin.OpenAsync();
+    await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {benchDatabase}", admin);
+    await create.ExecuteNonQueryAsync();
 }
+using var database = postgres is null
+    ? new ChatAgentDatabase(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(folder, "chatagent.db")}")
+    : new ChatAgentDatabase(DatabaseProvider.Postgres, new Npgsql.NpgsqlConnectionStringBuilder(postgres) { Database = benchDatabase }.ConnectionString);
 var settings = new Dictionary<string, string>
 {
     ["DirectLine:Secret"] = secret,
@@ -118,10 +120,15 @@ foreach (var customer in customers)
 {
     await customer.DisposeAsync();
 }
-if (postgres is null)
+Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+Directory.Delete(folder, recursive: true);
+if (postgres is not null)
 {
-    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    Directory.Delete(folder, recursive: true);
+    Npgsql.NpgsqlConnection.ClearAllPools();
+    await using var admin = new Npgsql.NpgsqlConnection(postgres);
+    await admin.OpenAsync();
+    await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {benchDatabase} WITH (FORCE)", admin);
+    await drop.ExecuteNonQueryAsync();
 }
 return lost + duplicated + unanswered == 0 ? 0 : 1;
 
