@@ -51,11 +51,12 @@ public sealed class OrchestratorBot : IBot
         var conversationId = turn.Conversation.Id;
         var raw = turn.Activity.Text ?? "";
         // Before anything else reads the message: only this message can confirm a change proposed in the previous turn.
-        var confirmation = await _gate.OnCustomerMessageAsync(conversationId, raw, cancellationToken);
+        // Keyed by the message: a turn resumed after a crash gets the decision its first run made, not a new one.
+        var confirmation = await _gate.OnCustomerMessageAsync(conversationId, raw, turn.Activity.Id, cancellationToken);
         _logger.LogInformation("Turn in {ConversationId}: \"{Text}\" (confirmation: {Decision})", conversationId, Redactor.Redact(raw), confirmation.Decision);
 
         var session = _sessions.Create(conversationId, turn.Conversation.UserId);
-        var transcript = await _transcripts.ReadAsync(conversationId, cancellationToken);
+        var transcript = await _transcripts.ReadAsync(turn, cancellationToken);
 
         var input = InputGuard.Check(raw, _options.MaxInputCharacters);
         if (input.Refusal is not null)

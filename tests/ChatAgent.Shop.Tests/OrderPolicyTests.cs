@@ -163,8 +163,38 @@ public sealed class OrderPolicyTests
 
         var right = await conversation.CallAsync("confirm_change", new { handle = address.GetProperty("handle").GetString() });
         Assert.True(right.GetProperty("applied").GetBoolean(), right.ToString());
+        // Asked again for the same yes (as a turn resumed after a crash does), it reports the recorded outcome and applies nothing twice.
         var again = await conversation.CallAsync("confirm_change", new { handle = address.GetProperty("handle").GetString() });
-        Assert.True(again.IsError());
+        Assert.Equal(right.ToString(), again.ToString());
+        Assert.Equal(OrderStatus.Pending, await StatusAsync(shop, Pending));
+    }
+
+    [Fact]
+    public async Task A_turn_resumed_after_a_crash_gets_the_same_decision_the_same_proposal_and_the_applied_result_once()
+    {
+        await using var shop = await ShopAsync();
+        var conversation = await VerifiedAsync(shop);
+        var first = await conversation.CallAsync("cancel_pending_order", new { order_id = Pending, reason = "no longer needed" });
+        var again = await conversation.CallAsync("cancel_pending_order", new { order_id = Pending, reason = "no longer needed" });
+        Assert.Equal(first.GetProperty("handle").GetString(), again.GetProperty("handle").GetString());   // the same proposal, not a second one
+
+        var yes = await conversation.SayAsync("yes", messageId: "conv|0000007");
+        Assert.Equal(ConfirmationDecision.Confirmed, yes.Decision);
+        var applied = await conversation.CallAsync("confirm_change", new { handle = yes.Handle });
+        Assert.True(applied.GetProperty("applied").GetBoolean(), applied.ToString());
+        Assert.Equal(OrderStatus.Cancelled, await StatusAsync(shop, Pending));
+
+        // The crash: the same message's turn runs again. The gate hands back its decision instead of re-deciding (which
+        // would find no waiting change and lose the yes), and the write reports what it did instead of failing.
+        var resumed = await conversation.SayAsync("yes", messageId: "conv|0000007");
+        Assert.Equal(yes, resumed);
+        var reported = await conversation.CallAsync("confirm_change", new { handle = resumed.Handle });
+        Assert.Equal(applied.ToString(), reported.ToString());
+
+        // The next message is decided afresh: the applied change is not confirmed again.
+        Assert.Equal(ConfirmationDecision.NoPendingChange, (await conversation.SayAsync("yes", messageId: "conv|0000009")).Decision);
+        var late = await conversation.CallAsync("confirm_change", new { handle = resumed.Handle });
+        Assert.True(late.IsError());
     }
 
     [Fact]

@@ -121,8 +121,8 @@ internal sealed class TestConversation
     }
 
     /// <summary>The customer sends a message (before the model runs, as the orchestrator does).</summary>
-    public Task<ConfirmationOutcome> SayAsync(string text) =>
-        _shop.Services.GetRequiredService<ConfirmationGate>().OnCustomerMessageAsync(Id, text);
+    public Task<ConfirmationOutcome> SayAsync(string text, string? messageId = null) =>
+        _shop.Services.GetRequiredService<ConfirmationGate>().OnCustomerMessageAsync(Id, text, messageId);
 
     /// <summary>Proposes a change, the customer says yes, the change is confirmed; returns the apply result.</summary>
     public async Task<JsonElement> ProposeConfirmApplyAsync(string function, object args)

@@ -26,6 +26,16 @@ public interface ITurnContext
 
     /// <summary>Starts a livestreamed reply (typing chunks that grow, then one stored final message).</summary>
     IReplyStream BeginStream();
+
+    /// <summary>
+    /// What this turn already stored before it was interrupted (a crash or a kill between its first reply and its
+    /// completion), oldest first; empty for a fresh turn. A resumed turn runs the bot again, and each
+    /// <see cref="SendAsync"/> whose activity matches the next recorded one of the same kind (type, event name, and
+    /// <c>value.name</c> for events) returns that stored activity instead of storing and delivering it a second time, so
+    /// the customer never sees a reply twice. A bot reading the conversation's history for this turn should leave
+    /// these out: they are this turn's own output, not what came before it.
+    /// </summary>
+    IReadOnlyList<Activity> Recorded => [];
 }
 
 /// <summary>A reply that is shown while it is being written (Bot Framework "livestreaming").</summary>

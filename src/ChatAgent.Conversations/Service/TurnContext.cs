@@ -6,16 +6,46 @@ using ChatAgent.Conversations.Store;
 
 namespace ChatAgent.Conversations.Service;
 
-internal sealed class TurnContext(ConversationService conversations, ConversationRecord conversation, Activity activity, ConversationOptions options) : ITurnContext
+internal sealed class TurnContext(ConversationService conversations, ConversationRecord conversation, Activity activity, ConversationOptions options, IReadOnlyList<Activity>? recorded = null) : ITurnContext
 {
+    private readonly Lock _replay = new();
+    private int _replayed;
+
     public Activity Activity { get; } = activity;
     public ConversationRecord Conversation { get; } = conversation;
+    public IReadOnlyList<Activity> Recorded { get; } = recorded ?? [];
 
     public Task<Activity> SendAsync(Activity reply, CancellationToken cancellationToken)
     {
         reply.ReplyToId ??= Activity.Id;
         reply.Recipient ??= Activity.From;
+        if (reply.ReplyToId == Activity.Id && TakeRecorded(reply) is { } stored)
+        {
+            // Stored (and delivered to whoever was listening) before the interruption: never a second time.
+            return Task.FromResult(stored);
+        }
         return conversations.SendAsync(Conversation, reply, cancellationToken);
+    }
+
+    /// <summary>The next recorded activity of the same kind as <paramref name="reply"/>, consumed; null when none is left.</summary>
+    private Activity? TakeRecorded(Activity reply)
+    {
+        if (Recorded.Count == 0)
+        {
+            return null;
+        }
+        lock (_replay)
+        {
+            for (var i = _replayed; i < Recorded.Count; i++)
+            {
+                if (TurnRecord.SameKind(Recorded[i], reply))
+                {
+                    _replayed = i + 1;
+                    return Recorded[i];
+                }
+            }
+            return null;
+        }
     }
 
     public IReplyStream BeginStream() => new ReplyStream(this, TimeSpan.FromMilliseconds(options.StreamIntervalMilliseconds));

@@ -137,7 +137,17 @@ public sealed class TurnScheduler(
         var conversations = services.GetRequiredService<ConversationService>();
         if (conversation.Status == ConversationStatus.Active)
         {
-            var turn = new TurnContext(conversations, conversation, pending.Activity, options.Value);
+            // A turn that stored something and then was interrupted (crash, kill) continues from its record.
+            IReadOnlyList<Activity> recorded = [];
+            if (conversation.LastSequence > pending.Sequence)
+            {
+                recorded = (await store.GetTurnRecordAsync(conversationId, pending.Sequence, pending.Activity.Id!, _stoppingSource.Token)).Select(a => a.Activity).ToList();
+                if (recorded.Count > 0)
+                {
+                    logger.LogInformation("Resuming the turn for {ActivityId}: {Count} activities already recorded", pending.Activity.Id, recorded.Count);
+                }
+            }
+            var turn = new TurnContext(conversations, conversation, pending.Activity, options.Value, recorded);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stoppingSource.Token);
             timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.TurnTimeoutSeconds));
             try
@@ -152,12 +162,10 @@ public sealed class TurnScheduler(
             catch (Exception ex)
             {
                 logger.LogError(ex, "The bot failed to answer activity {ActivityId}", pending.Activity.Id);
-                await conversations.SendAsync(conversation, new Activity
+                await turn.SendAsync(new Activity
                 {
                     Type = ActivityTypes.Message,
                     Text = "Sorry, something went wrong on our side while answering. Please try again, or ask for a person and we will hand you over.",
-                    ReplyToId = pending.Activity.Id,
-                    Recipient = pending.Activity.From,
                 }, _stoppingSource.Token);
             }
         }

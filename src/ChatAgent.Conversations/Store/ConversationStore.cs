@@ -7,11 +7,22 @@ namespace ChatAgent.Conversations.Store;
 public sealed record StoredActivity(long Sequence, Activity Activity);
 
 /// <summary>All reads and writes of conversations and transcripts.</summary>
-public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> contexts, TimeProvider clock)
+public sealed class ConversationStore
 {
+    private readonly IDbContextFactory<ConversationDbContext> _contexts;
+    private readonly TimeProvider _clock;
     // SQLite has one writer at a time; concurrent writers that collide back off in its busy handler with sleeps
     // of up to 100 ms. Queuing this process's writers here instead keeps commits back to back.
-    private readonly SemaphoreSlim? _sqliteWriter = IsSqlite(contexts) ? new SemaphoreSlim(1, 1) : null;
+    private readonly SemaphoreSlim? _sqliteWriter;
+    private readonly GroupCommit _commits;
+
+    public ConversationStore(IDbContextFactory<ConversationDbContext> contexts, TimeProvider clock)
+    {
+        _contexts = contexts;
+        _clock = clock;
+        _sqliteWriter = IsSqlite(contexts) ? new SemaphoreSlim(1, 1) : null;
+        _commits = new GroupCommit(contexts, clock, _sqliteWriter);
+    }
 
     private static bool IsSqlite(IDbContextFactory<ConversationDbContext> contexts)
     {
@@ -39,14 +50,14 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
     /// <summary>Creates the conversation if it does not exist yet; returns the stored record either way.</summary>
     public async Task<ConversationRecord> EnsureConversationAsync(string id, string channelId, string? userId, string? serviceUrl, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var db = await _contexts.CreateDbContextAsync(ct);
         var existing = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
         if (existing is not null)
         {
             return existing;
         }
 
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         var record = new ConversationRecord { Id = id, ChannelId = channelId, UserId = userId, ServiceUrl = serviceUrl, CreatedAt = now, UpdatedAt = now };
         db.Conversations.Add(record);
         try
@@ -57,67 +68,33 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
         catch (DbUpdateException)
         {
             // Another request created it first (two tabs, two hosts): theirs is the conversation.
-            await using var again = await contexts.CreateDbContextAsync(ct);
+            await using var again = await _contexts.CreateDbContextAsync(ct);
             return await again.Conversations.AsNoTracking().FirstAsync(c => c.Id == id, ct);
         }
     }
 
     public async Task<ConversationRecord?> FindConversationAsync(string id, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var db = await _contexts.CreateDbContextAsync(ct);
         return await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
     }
 
     /// <summary>
     /// Durably appends an activity: it gets the next sequence number of its conversation and the id
-    /// <c>{conversationId}|{sequence}</c>, and is committed before this returns.
+    /// <c>{conversationId}|{sequence}</c>, and is committed before this returns. Appends and turn completions that
+    /// arrive together are committed together (group commit, see <see cref="GroupCommit"/>).
     /// </summary>
-    public Task<StoredActivity> AppendAsync(string conversationId, Activity activity, bool pendingTurn, CancellationToken ct) =>
-        WriteAsync(() => AppendCoreAsync(conversationId, activity, pendingTurn, ct), ct);
+    public async Task<StoredActivity> AppendAsync(string conversationId, Activity activity, bool pendingTurn, CancellationToken ct) =>
+        (await _commits.WriteAsync(new GroupCommit.Write(conversationId, activity, pendingTurn, null), ct))!;
 
-    private async Task<StoredActivity> AppendCoreAsync(string conversationId, Activity activity, bool pendingTurn, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-
-        // One statement allocates the number, stamps the conversation and takes the row's write lock, on SQLite and
-        // PostgreSQL alike, so concurrent appends (other requests, other hosts) serialise per conversation.
-        var now = clock.GetUtcNow();
-        var allocated = await db.Database
-            .SqlQuery<long>($"UPDATE conversations SET last_sequence = last_sequence + 1, updated_at = {now} WHERE id = {conversationId} RETURNING last_sequence AS \"Value\"")
-            .ToListAsync(ct);
-        if (allocated.Count == 0)
-        {
-            throw new ConversationNotFoundException(conversationId);
-        }
-
-        var sequence = allocated[0];
-        activity.Id = FormatActivityId(conversationId, sequence);
-        activity.Timestamp ??= now;
-        activity.Conversation ??= new ConversationAccount();
-        activity.Conversation.Id = conversationId;
-
-        db.Activities.Add(new ActivityRecord
-        {
-            ConversationId = conversationId,
-            Sequence = sequence,
-            ActivityId = activity.Id,
-            Type = activity.Type ?? ActivityTypes.Message,
-            FromId = activity.From?.Id,
-            FromRole = activity.From?.Role,
-            Timestamp = now,
-            PendingTurn = pendingTurn,
-            Json = ActivityJson.Serialize(activity),
-        });
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return new StoredActivity(sequence, activity);
-    }
+    /// <summary>Clears the pending flag of a customer message whose turn is over (committed before this returns).</summary>
+    public Task CompleteTurnAsync(string conversationId, long sequence, CancellationToken ct) =>
+        _commits.WriteAsync(new GroupCommit.Write(conversationId, null, false, sequence), ct);
 
     /// <summary>Activities after <paramref name="afterSequence"/> (the client's watermark), oldest first.</summary>
     public async Task<IReadOnlyList<StoredActivity>> GetActivitiesAsync(string conversationId, long afterSequence, int limit, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var db = await _contexts.CreateDbContextAsync(ct);
         var rows = await db.Activities.AsNoTracking()
             .Where(a => a.ConversationId == conversationId && a.Sequence > afterSequence)
             .OrderBy(a => a.Sequence)
@@ -127,10 +104,44 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
         return rows.Select(r => new StoredActivity(r.Sequence, ActivityJson.Deserialize(r.Json))).ToList();
     }
 
+    /// <summary>The latest <paramref name="limit"/> activities of a conversation, oldest first (the window a turn reads instead of the whole transcript).</summary>
+    public async Task<IReadOnlyList<StoredActivity>> GetRecentActivitiesAsync(string conversationId, int limit, CancellationToken ct)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var rows = await db.Activities.AsNoTracking()
+            .Where(a => a.ConversationId == conversationId)
+            .OrderByDescending(a => a.Sequence)
+            .Take(limit)
+            .Select(a => new { a.Sequence, a.Json })
+            .ToListAsync(ct);
+        rows.Reverse();
+        return rows.Select(r => new StoredActivity(r.Sequence, ActivityJson.Deserialize(r.Json))).ToList();
+    }
+
+    /// <summary>
+    /// What the turn for the customer message at <paramref name="turnSequence"/> already stored (activities after it
+    /// whose <c>replyToId</c> is that message), oldest first: empty unless the turn was interrupted and now resumes.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredActivity>> GetTurnRecordAsync(string conversationId, long turnSequence, string turnActivityId, CancellationToken ct)
+    {
+        var recorded = new List<StoredActivity>();
+        var after = turnSequence;
+        while (true)
+        {
+            var page = await GetActivitiesAsync(conversationId, after, 500, ct);
+            recorded.AddRange(page.Where(a => a.Activity.ReplyToId == turnActivityId && a.Activity.From?.Role != RoleTypes.User));
+            if (page.Count < 500)
+            {
+                return recorded;
+            }
+            after = page[^1].Sequence;
+        }
+    }
+
     /// <summary>Customer messages of one conversation still waiting for their turn, oldest first.</summary>
     public async Task<IReadOnlyList<StoredActivity>> GetPendingTurnsAsync(string conversationId, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var db = await _contexts.CreateDbContextAsync(ct);
         var rows = await db.Activities.AsNoTracking()
             .Where(a => a.ConversationId == conversationId && a.PendingTurn)
             .OrderBy(a => a.Sequence)
@@ -142,21 +153,14 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
     /// <summary>Conversations with at least one unhandled customer message (after a restart, these resume).</summary>
     public async Task<IReadOnlyList<string>> GetConversationsWithPendingTurnsAsync(CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var db = await _contexts.CreateDbContextAsync(ct);
         return await db.Activities.AsNoTracking().Where(a => a.PendingTurn).Select(a => a.ConversationId).Distinct().ToListAsync(ct);
     }
 
-    public Task CompleteTurnAsync(string conversationId, long sequence, CancellationToken ct) => WriteAsync(async () =>
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        // Plain SQL: on this path (once per message) it costs a fraction of ExecuteUpdate's expression handling.
-        return await db.Database.ExecuteSqlAsync($"UPDATE activities SET pending_turn = FALSE WHERE conversation_id = {conversationId} AND sequence = {sequence}", ct);
-    }, ct);
-
     public Task SetStatusAsync(string conversationId, ConversationStatus status, CancellationToken ct) => WriteAsync(async () =>
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var now = clock.GetUtcNow();
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var now = _clock.GetUtcNow();
         return await db.Conversations.Where(c => c.Id == conversationId)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, status).SetProperty(c => c.UpdatedAt, now), ct);
     }, ct);
@@ -164,7 +168,7 @@ public sealed class ConversationStore(IDbContextFactory<ConversationDbContext> c
     /// <summary>Records where a Bot Framework channel now wants replies posted (channels move a conversation to another serviceUrl).</summary>
     public Task SetServiceUrlAsync(string conversationId, string serviceUrl, CancellationToken ct) => WriteAsync(async () =>
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var db = await _contexts.CreateDbContextAsync(ct);
         return await db.Conversations.Where(c => c.Id == conversationId)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.ServiceUrl, serviceUrl), ct);
     }, ct);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatAgent.Conversations.Activities;
+using ChatAgent.Conversations.Service;
 using ChatAgent.Conversations.Store;
 
 namespace ChatAgent.Orchestration.State;
@@ -146,25 +147,33 @@ public sealed class Transcript(IReadOnlyList<StoredActivity> activities)
     }
 }
 
-/// <summary>Reads a conversation's transcript from the conversation store.</summary>
+/// <summary>
+/// Reads the recent window of a conversation's transcript from the conversation store: the latest
+/// <see cref="WindowActivities"/> activities, not the whole transcript, so a turn costs the same in a long conversation
+/// as in a short one. Everything a turn derives (the last bot state, failure streaks, recent tool errors, the model's
+/// history, which the token budget trims further) lies in that window.
+/// </summary>
 public sealed class TranscriptReader(ConversationStore store)
 {
-    public const int MaxActivities = 2000;
+    /// <summary>How many of the latest activities a turn reads.</summary>
+    public const int WindowActivities = 100;
 
-    public async Task<Transcript> ReadAsync(string conversationId, CancellationToken cancellationToken)
+    /// <summary>The recent window, this turn's own activities included.</summary>
+    public async Task<Transcript> ReadAsync(string conversationId, CancellationToken cancellationToken) =>
+        new(await store.GetRecentActivitiesAsync(conversationId, WindowActivities, cancellationToken));
+
+    /// <summary>
+    /// The recent window as it was when <paramref name="turn"/> started: what the turn itself recorded before an
+    /// interruption (<see cref="ITurnContext.Recorded"/>) is left out, so a resumed turn sees the history its first run saw.
+    /// </summary>
+    public async Task<Transcript> ReadAsync(ITurnContext turn, CancellationToken cancellationToken)
     {
-        var all = new List<StoredActivity>();
-        long after = 0;
-        while (all.Count < MaxActivities)
+        var window = await store.GetRecentActivitiesAsync(turn.Conversation.Id, WindowActivities, cancellationToken);
+        if (turn.Recorded.Count == 0)
         {
-            var page = await store.GetActivitiesAsync(conversationId, after, 500, cancellationToken);
-            if (page.Count == 0)
-            {
-                break;
-            }
-            all.AddRange(page);
-            after = page[^1].Sequence;
+            return new Transcript(window);
         }
-        return new Transcript(all);
+        var own = turn.Recorded.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+        return new Transcript(window.Where(a => !own.Contains(a.Activity.Id)).ToList());
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,7 +20,7 @@ public sealed record ConfirmationOutcome(ConfirmationDecision Decision, string? 
 
 /// <summary>
 /// Turns the customer's own words, not the model's, into authorization for a write. The orchestrator calls
-/// <see cref="OnCustomerMessageAsync"/> for every customer message before the model runs. A change proposed by a
+/// <see cref="OnCustomerMessageAsync(string, string, string?, CancellationToken)"/> for every customer message before the model runs. A change proposed by a
 /// plugin can only be confirmed by the very next customer message, only if that message is an explicit yes that
 /// names nothing else, and only applied during that same turn, with the arguments stored when it was proposed.
 /// </summary>
@@ -42,14 +43,22 @@ public sealed partial class ConfirmationGate(IDbContextFactory<ShopDbContext> db
     };
 
     /// <summary>Records one customer message and decides the waiting change, if any. Call it before the model sees the message.</summary>
-    public async Task<ConfirmationOutcome> OnCustomerMessageAsync(string conversationId, string messageText, CancellationToken cancellationToken = default)
+    public Task<ConfirmationOutcome> OnCustomerMessageAsync(string conversationId, string messageText, CancellationToken cancellationToken = default) =>
+        OnCustomerMessageAsync(conversationId, messageText, null, cancellationToken);
+
+    /// <summary>
+    /// Records the customer message <paramref name="messageId"/> and decides the waiting change, if any. Asked again for
+    /// the same message (its turn resumed after a crash), it returns the decision recorded the first time, committed
+    /// together with its effect, and decides nothing anew: a yes already consumed or applied stays that yes.
+    /// </summary>
+    public async Task<ConfirmationOutcome> OnCustomerMessageAsync(string conversationId, string messageText, string? messageId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(conversationId);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await DecideAsync(conversationId, messageText ?? "", cancellationToken);
+                return await DecideAsync(conversationId, messageText ?? "", messageId, cancellationToken);
             }
             catch (DbUpdateException) when (attempt < 3)
             {
@@ -68,10 +77,14 @@ public sealed partial class ConfirmationGate(IDbContextFactory<ShopDbContext> db
             .FirstOrDefaultAsync(cancellationToken);
     }
 
-    private async Task<ConfirmationOutcome> DecideAsync(string conversationId, string messageText, CancellationToken cancellationToken)
+    private async Task<ConfirmationOutcome> DecideAsync(string conversationId, string messageText, string? messageId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var conversation = await CustomerSession.GetOrCreateAsync(db, conversationId, null, time, cancellationToken);
+        if (messageId is not null && conversation.LastDecidedMessageId == messageId && conversation.LastDecisionJson is { } decided)
+        {
+            return JsonSerializer.Deserialize<ConfirmationOutcome>(decided)!;
+        }
         conversation.CustomerMessageCount++;
         conversation.Version++;
         var now = time.GetUtcNow();
@@ -101,6 +114,8 @@ public sealed partial class ConfirmationGate(IDbContextFactory<ShopDbContext> db
                 }
             }
         }
+        conversation.LastDecidedMessageId = messageId;
+        conversation.LastDecisionJson = messageId is null ? null : JsonSerializer.Serialize(outcome);
         await db.SaveChangesAsync(cancellationToken);
         return outcome;
     }
@@ -152,6 +167,12 @@ public sealed partial class ConfirmationGate(IDbContextFactory<ShopDbContext> db
         var open = await db.PendingChanges
             .Where(c => c.ConversationId == conversationId && (c.Status == PendingChangeStatus.AwaitingConfirmation || c.Status == PendingChangeStatus.Confirmed))
             .ToListAsync(cancellationToken);
+        // The same change proposed again for the same customer message (a turn resumed after a crash) is the same proposal.
+        if (open.FirstOrDefault(o => o.Status == PendingChangeStatus.AwaitingConfirmation && o.ProposedAtMessage == conversation.CustomerMessageCount
+            && o.CustomerId == customerId && o.Action == action && o.ArgumentsJson == argumentsJson) is { } same)
+        {
+            return same;
+        }
         foreach (var o in open)
         {
             o.Status = PendingChangeStatus.Expired;
@@ -188,6 +209,8 @@ public sealed partial class ConfirmationGate(IDbContextFactory<ShopDbContext> db
         return change.Status switch
         {
             PendingChangeStatus.Confirmed when change.ConfirmedAtMessage == conversation.CustomerMessageCount => (change, null),
+            // Applied (or found impossible) in answer to this very message, before a crash: the same outcome again, not a second write.
+            PendingChangeStatus.Applied or PendingChangeStatus.Failed when change.ConfirmedAtMessage == conversation.CustomerMessageCount && change.ResultJson is not null => (change, null),
             PendingChangeStatus.AwaitingConfirmation => (null, $"Change {change.Handle} is not confirmed: the customer's next message must be an explicit yes to it. Ask the customer to confirm and wait for their reply."),
             PendingChangeStatus.Applied => (null, $"Change {change.Handle} was already applied."),
             PendingChangeStatus.Failed => (null, $"Change {change.Handle} could not be applied earlier; propose it again if still wanted."),

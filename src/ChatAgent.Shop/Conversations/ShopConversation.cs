@@ -19,6 +19,13 @@ public sealed class ShopConversation
     public string? NeedsHumanReason { get; set; }
     /// <summary>Number of customer messages the <see cref="ConfirmationGate"/> has seen.</summary>
     public int CustomerMessageCount { get; set; }
+    /// <summary>
+    /// The id of the latest customer message the <see cref="ConfirmationGate"/> decided; a turn resumed after a crash
+    /// asks again with the same id and gets <see cref="LastDecisionJson"/> back instead of a second decision.
+    /// </summary>
+    public string? LastDecidedMessageId { get; set; }
+    /// <summary>The gate's <see cref="ConfirmationOutcome"/> for <see cref="LastDecidedMessageId"/>, as JSON.</summary>
+    public string? LastDecisionJson { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public int Version { get; set; }
 }

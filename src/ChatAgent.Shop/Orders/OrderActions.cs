@@ -110,6 +110,11 @@ public sealed partial class OrderActions(IDbContextFactory<ShopDbContext> dbFact
         {
             return ToolResult.Refused(refusal!);
         }
+        if (change.Status is PendingChangeStatus.Applied or PendingChangeStatus.Failed)
+        {
+            // Decided in answer to this very customer message before the turn was interrupted: report it, apply nothing.
+            return change.ResultJson!;
+        }
         // Claim the change first, so two concurrent calls cannot both apply it.
         var claimed = await db.PendingChanges
             .Where(c => c.Handle == change.Handle && c.Status == PendingChangeStatus.Confirmed)
@@ -124,10 +129,11 @@ public sealed partial class OrderActions(IDbContextFactory<ShopDbContext> dbFact
         if (checkRefusal is not null)
         {
             await transaction.RollbackAsync(cancellationToken);
+            var failure = ToolResult.Refused($"The confirmed change could not be applied: {checkRefusal}");
             await using var failDb = await dbFactory.CreateDbContextAsync(cancellationToken);
             await failDb.PendingChanges.Where(c => c.Handle == change.Handle)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, PendingChangeStatus.Failed).SetProperty(c => c.ResultJson, ToolResult.Refused(checkRefusal)), cancellationToken);
-            return ToolResult.Refused($"The confirmed change could not be applied: {checkRefusal}");
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, PendingChangeStatus.Failed).SetProperty(c => c.ResultJson, failure), cancellationToken);
+            return failure;
         }
         var result = ToolResult.Ok(new { applied = true, handle = change.Handle, change = summary });
         change.Status = PendingChangeStatus.Applied;

@@ -133,6 +133,7 @@ public abstract class ShopDbContext(DbContextOptions options) : DbContext(option
             e.Property(c => c.VerifiedCustomerId).HasMaxLength(64);
             e.Property(c => c.VerificationMethod).HasMaxLength(32);
             e.Property(c => c.NeedsHumanReason).HasMaxLength(500);
+            e.Property(c => c.LastDecidedMessageId).HasMaxLength(128);
             e.Property(c => c.Version).IsConcurrencyToken();
         });
 

@@ -102,6 +102,13 @@ namespace ChatAgent.Shop.Migrations.Postgres
                     b.Property<int>("FailedVerificationAttempts")
                         .HasColumnType("integer");
 
+                    b.Property<string>("LastDecidedMessageId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("LastDecisionJson")
+                        .HasColumnType("text");
+
                     b.Property<bool>("NeedsHuman")
                         .HasColumnType("boolean");
 

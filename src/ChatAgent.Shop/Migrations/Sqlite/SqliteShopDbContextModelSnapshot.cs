@@ -96,6 +96,13 @@ namespace ChatAgent.Shop.Migrations.Sqlite
                     b.Property<int>("FailedVerificationAttempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("LastDecidedMessageId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastDecisionJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("NeedsHuman")
                         .HasColumnType("INTEGER");
 
