@@ -93,11 +93,10 @@ public sealed class ConsoleSessionTests(HostFixture fixture) : IClassFixture<Hos
         var sizedResponse = await agent.Http.SendAsync(sized);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, sizedResponse.StatusCode);
 
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/agent/api/signin") { Content = new ChunkedContent(Encoding.UTF8.GetBytes(huge), "application/json") };
-        chunked.Headers.Add(AgentConsoleExtensions.AntiforgeryHeader, agent.AntiforgeryToken);
-        var chunkedResponse = await agent.Http.SendAsync(chunked);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunkedResponse.StatusCode);
-        Assert.Equal("MessageSizeTooBig", (await chunkedResponse.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["code"]!.GetValue<string>());
+        var chunked = await RawChunkedRequest.PostAsync(Host.BaseUrl, "/agent/api/signin", Encoding.UTF8.GetBytes(huge), "application/json",
+            new Dictionary<string, string> { [AgentConsoleExtensions.AntiforgeryHeader] = agent.AntiforgeryToken!, ["Cookie"] = agent.Cookies.GetCookieHeader(new Uri(Host.BaseUrl + "/agent/api/signin")) });
+        Assert.Equal(413, chunked.Status);
+        Assert.Contains("MessageSizeTooBig", chunked.Body);
     }
 
     [Fact]

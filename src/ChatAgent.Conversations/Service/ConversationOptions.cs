@@ -33,4 +33,17 @@ public sealed class ConversationOptions
     /// </summary>
     [Range(0, 3600)]
     public int ShutdownDrainSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// The most bytes (activity JSON, uploads included as data URLs) a customer may add to one conversation; beyond it
+    /// the client gets 413 <c>TranscriptFull</c> and should start a new conversation.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxTranscriptBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// The only <c>event</c> names a customer's client may send (the widget's rating, Web Chat's join/exit). Any other
+    /// event — above all the bot's own <c>tool</c> and <c>handoff</c> records — is refused with 400 EventNotAllowed.
+    /// </summary>
+    public string[] ClientEventNames { get; set; } = ["chatagent.rating", "webchat/join", "webchat/exit"];
 }

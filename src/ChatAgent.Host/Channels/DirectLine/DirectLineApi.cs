@@ -63,13 +63,22 @@ public static class DirectLineApi
             {
                 return DirectLineError.BadSyntax($"The body is not valid JSON: {ex.Message}");
             }
+            if (body is not null and not JsonObject)
+            {
+                return DirectLineError.BadArgument("The body must be a JSON object, e.g. {\"user\":{\"id\":\"customer-42\"}}, or empty.");
+            }
             var user = body?["user"] ?? body?["User"];
+            if (user is not null and not JsonObject)
+            {
+                return DirectLineError.BadArgument("'user' must be an object with an 'id', e.g. {\"user\":{\"id\":\"customer-42\"}}.");
+            }
             var id = user?["id"] ?? user?["Id"];
             if (id is not null)
             {
-                if (id.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetValue<string>()) || id.GetValue<string>().Length > 256)
+                if (id.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetValue<string>()) || id.GetValue<string>().Length > 256
+                    || InboundActivityPolicy.IsBad(id.GetValue<string>()))
                 {
-                    return DirectLineError.BadArgument("user.id must be a non-empty string of at most 256 characters.");
+                    return DirectLineError.BadArgument("user.id must be a non-empty string of at most 256 characters, without NUL or broken Unicode.");
                 }
                 userId = id.GetValue<string>();
             }
