@@ -37,9 +37,9 @@ public static class RequestBodyLimits
         {
             // Whatever the endpoint made of the cut-off read, the answer is the size.
         }
-        if (body.Exceeded && !http.Response.HasStarted && http.Response.StatusCode != StatusCodes.Status413PayloadTooLarge)
+        if (body.Exceeded && !http.Response.HasStarted)
         {
-            // Model binding treats a failed read as an aborted request and writes nothing: answer it here.
+            // Model binding answers a failed read with a bare status and no body: answer it here.
             http.Response.Clear();
             await WriteTooLargeAsync(http, limit);
         }
