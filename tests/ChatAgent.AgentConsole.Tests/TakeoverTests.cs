@@ -101,7 +101,8 @@ public sealed class TakeoverTests(HostFixture fixture) : IClassFixture<HostFixtu
         await alice.PostOkAsync($"{path}/reply", new { text = "Hi, this is Alice. How can I help?" });
         var reply = await customer.WaitForAsync(a => a.Text == "Hi, this is Alice. How can I help?", "the agent's reply");
         Assert.Equal("Alice Smith", reply.From!.Name);
-        Assert.Equal("agent:alice", reply.From.Id);
+        // Customers see the account number, never the sign-in name.
+        Assert.Matches(@"^agent:\d+$", reply.From.Id);
         Assert.Equal(RoleTypes.Bot, reply.From.Role);
         Assert.Equal("agent", reply.ChannelData!["sender"]!.GetValue<string>());
 

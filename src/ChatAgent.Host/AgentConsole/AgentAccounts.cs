@@ -18,6 +18,9 @@ public sealed record AgentSummary(string UserName, string DisplayName, AgentRole
 {
     /// <summary>The account's current security stamp (goes into the console cookie; never shown).</summary>
     internal string SecurityStamp { get; init; } = string.Empty;
+
+    /// <summary>The account's number: customers see replies from <c>agent:&lt;number&gt;</c>, never the sign-in name.</summary>
+    public int AccountId { get; init; }
 }
 
 /// <summary>Agent and admin accounts: passwords hashed with ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>, lock-out after repeated failures.</summary>
@@ -246,5 +249,5 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
         return dummy;
     }
 
-    private static AgentSummary ToSummary(AgentAccount a) => new(a.UserName, a.DisplayName, a.Role, a.LockedUntil) { SecurityStamp = a.SecurityStamp };
+    private static AgentSummary ToSummary(AgentAccount a) => new(a.UserName, a.DisplayName, a.Role, a.LockedUntil) { SecurityStamp = a.SecurityStamp, AccountId = a.Id };
 }
