@@ -46,4 +46,11 @@ public sealed class ConversationOptions
     /// event — above all the bot's own <c>tool</c> and <c>handoff</c> records — is refused with 400 EventNotAllowed.
     /// </summary>
     public string[] ClientEventNames { get; set; } = ["chatagent.rating", "webchat/join", "webchat/exit"];
+
+    /// <summary>
+    /// Channels held to <see cref="ClientEventNames"/> alone (our own Direct Line). Other channels (Teams, Slack… over
+    /// Bot Framework) send their own events, which are kept as the customer's data; the bot's internal names
+    /// (<c>tool</c>, <c>handoff*</c>, <c>chatagent.*</c>) are refused on every channel.
+    /// </summary>
+    public string[] StrictEventChannels { get; set; } = ["directline"];
 }

@@ -15,8 +15,9 @@ namespace ChatAgent.Conversations.Service;
 /// <list type="bullet">
 /// <item>No NUL character or broken UTF-16 anywhere in the activity (PostgreSQL refuses them, SQLite would keep them).</item>
 /// <item><c>type</c> is a short name (letters, digits, <c>/._-</c>, at most 64); <c>from.id</c> and <c>from.name</c> at most 256 characters.</item>
-/// <item>An <c>event</c> must be named in <c>Conversations:ClientEventNames</c>: the bot's own records (<c>tool</c>,
-/// <c>handoff</c>, …) can never come from a client. Internal <c>channelData</c> keys (the bot's flow state) are removed.</item>
+/// <item>An <c>event</c> must be named in <c>Conversations:ClientEventNames</c> (on <c>StrictEventChannels</c>; elsewhere
+/// any name but the bot's own): the bot's records (<c>tool</c>, <c>handoff</c>, …) can never come from a client.
+/// Internal <c>channelData</c> keys (the bot's flow state) are removed.</item>
 /// <item>The customer's share of the transcript stays within <c>Conversations:MaxTranscriptBytes</c> (413 TranscriptFull).</item>
 /// </list>
 /// </summary>
@@ -44,7 +45,7 @@ public sealed partial class InboundActivityPolicy(
         {
             throw Bad($"'from.id' and 'from.name' are at most {MaxAccountLength} characters.");
         }
-        if (activity.Type == ActivityTypes.Event && (activity.Name is null || !options.Value.ClientEventNames.Contains(activity.Name, StringComparer.Ordinal)))
+        if (activity.Type == ActivityTypes.Event && !IsAllowedEvent(conversation.ChannelId, activity.Name))
         {
             throw new ActivityRejectedException(400, "EventNotAllowed",
                 $"Clients may send only these events: {string.Join(", ", options.Value.ClientEventNames)} (Conversations:ClientEventNames).");
@@ -76,6 +77,24 @@ public sealed partial class InboundActivityPolicy(
             _customerBytes.Clear();
         }
         _customerBytes[conversation.Id] = used + bytes;
+    }
+
+    /// <summary>An allowed client event; on channels not in <c>StrictEventChannels</c>, any name the bot does not use itself.</summary>
+    private bool IsAllowedEvent(string channelId, string? name)
+    {
+        var o = options.Value;
+        if (name is not null && o.ClientEventNames.Contains(name, StringComparer.Ordinal))
+        {
+            return true;
+        }
+        if (o.StrictEventChannels.Contains(channelId, StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        return name is null || !(view.Value.InternalEventNames.Contains(name)
+            || name.StartsWith("handoff", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("chatagent.", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("tool", StringComparison.OrdinalIgnoreCase));
     }
 
     private async Task<long> CustomerBytesAsync(string conversationId, CancellationToken ct)
