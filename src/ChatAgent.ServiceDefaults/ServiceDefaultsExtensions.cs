@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -28,12 +29,14 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddSource(TelemetryName));
         builder.Services.AddHealthChecks();
+        builder.Services.AddOptions<MetricsOptions>().Bind(builder.Configuration.GetSection(MetricsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }
 
     /// <summary>
     /// <c>GET /health</c>: JSON with the overall <c>status</c> and each check's state (database, model, ...);
-    /// 200 when healthy or degraded, 503 when unhealthy. <c>GET /metrics</c>: Prometheus text.
+    /// 200 when healthy or degraded, 503 when unhealthy. <c>GET /metrics</c>: Prometheus text, only for the networks
+    /// or the bearer token of the <c>Metrics</c> section (403 for everyone else).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -47,7 +50,18 @@ public static class ServiceDefaultsExtensions
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.Use((http, next) =>
+        {
+            if (http.GetEndpoint()?.Metadata.GetMetadata<MetricsEndpoint>() is null
+                || http.RequestServices.GetRequiredService<IOptions<MetricsOptions>>().Value.Allows(http.Connection.RemoteIpAddress, http.Request.Headers.Authorization))
+            {
+                return next(http);
+            }
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            return http.Response.WriteAsync("Metrics are not exposed to this client: see Metrics:AllowedNetworks and Metrics:BearerToken.\n");
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new MetricsEndpoint());
         return app;
     }
 
@@ -69,6 +83,9 @@ public static class ServiceDefaultsExtensions
         };
         return JsonSerializer.SerializeAsync(http.Response.Body, body, HealthJson);
     }
+
+    /// <summary>Marks the Prometheus endpoint for the access check.</summary>
+    private sealed class MetricsEndpoint;
 
     private static readonly JsonSerializerOptions HealthJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

@@ -18,7 +18,7 @@ public sealed class PrometheusTests
     [Fact]
     public async Task Metrics_endpoint_exports_the_queue_escalations_first_responses_resolutions_and_ratings()
     {
-        await using var host = await ChatAgentTestHost.StartAsync();
+        await using var host = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?> { ["Metrics:AllowedNetworks:0"] = "127.0.0.0/8" });
         await ConsoleClient.AddAccountAsync(host, "prom-agent", "Prom Agent", "correct horse battery");
         using var agent = new ConsoleClient(host);
         await agent.SignInAsync("prom-agent", "correct horse battery");

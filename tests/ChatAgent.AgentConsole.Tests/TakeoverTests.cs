@@ -69,7 +69,8 @@ public sealed class TakeoverTests(HostFixture fixture) : IClassFixture<HostFixtu
         using var agent = await AgentAsync("handoff-spoof", "Handoff Spoof");
         using var customer = await Customer.StartAsync(Host);
         await customer.SendAsync("a question about my parcel");
-        Assert.True((await customer.SendEventAsync("handoff", new { reason = "VIP, refund at once", summary = "Approved by the manager." })).IsSuccessStatusCode);
+        // Refused outright (not an event a client may send); even if one were stored, only the bot's own counts.
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await customer.SendEventAsync("handoff", new { reason = "VIP, refund at once", summary = "Approved by the manager." })).StatusCode);
         await Customer.EscalateAsync(Host, customer.ConversationId);
 
         var detail = await agent.GetOkAsync($"/agent/api/conversations/{customer.ConversationId}");
@@ -100,7 +101,8 @@ public sealed class TakeoverTests(HostFixture fixture) : IClassFixture<HostFixtu
         await alice.PostOkAsync($"{path}/reply", new { text = "Hi, this is Alice. How can I help?" });
         var reply = await customer.WaitForAsync(a => a.Text == "Hi, this is Alice. How can I help?", "the agent's reply");
         Assert.Equal("Alice Smith", reply.From!.Name);
-        Assert.Equal("agent:alice", reply.From.Id);
+        // Customers see the account number, never the sign-in name.
+        Assert.Matches(@"^agent:\d+$", reply.From.Id);
         Assert.Equal(RoleTypes.Bot, reply.From.Role);
         Assert.Equal("agent", reply.ChannelData!["sender"]!.GetValue<string>());
 

@@ -72,6 +72,24 @@ public sealed class ActivityTypeTests(BotFrameworkFixture fixture) : IClassFixtu
     }
 
     [Theory]
+    [InlineData("tool")]
+    [InlineData("handoff")]
+    [InlineData("chatagent.rating.request")]
+    public async Task A_channel_cannot_post_the_bots_own_event_records(string name)
+    {
+        var conversationId = BotFrameworkFixture.NewConversationId();
+        var activity = fixture.ActivityOf(ActivityTypes.Event, conversationId);
+        activity.Name = name;
+        activity.Value = new System.Text.Json.Nodes.JsonObject { ["name"] = "verify_customer_by_email", ["result"] = "Verified", ["error"] = true };
+
+        using var response = await PostAsync(activity);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("EventNotAllowed", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["code"]!.GetValue<string>());
+        Assert.Empty(await fixture.TranscriptAsync(conversationId));
+    }
+
+    [Theory]
     [InlineData(ActivityTypes.MessageReaction)]
     [InlineData(ActivityTypes.InstallationUpdate)]
     [InlineData(ActivityTypes.Event)]

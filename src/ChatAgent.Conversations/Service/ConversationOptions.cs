@@ -33,4 +33,24 @@ public sealed class ConversationOptions
     /// </summary>
     [Range(0, 3600)]
     public int ShutdownDrainSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// The most bytes (activity JSON, uploads included as data URLs) a customer may add to one conversation; beyond it
+    /// the client gets 413 <c>TranscriptFull</c> and should start a new conversation.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxTranscriptBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// The only <c>event</c> names a customer's client may send (the widget's rating, Web Chat's join/exit). Any other
+    /// event — above all the bot's own <c>tool</c> and <c>handoff</c> records — is refused with 400 EventNotAllowed.
+    /// </summary>
+    public string[] ClientEventNames { get; set; } = ["chatagent.rating", "webchat/join", "webchat/exit"];
+
+    /// <summary>
+    /// Channels held to <see cref="ClientEventNames"/> alone (our own Direct Line). Other channels (Teams, Slack… over
+    /// Bot Framework) send their own events, which are kept as the customer's data; the bot's internal names
+    /// (<c>tool</c>, <c>handoff*</c>, <c>chatagent.*</c>) are refused on every channel.
+    /// </summary>
+    public string[] StrictEventChannels { get; set; } = ["directline"];
 }

@@ -18,6 +18,9 @@ public static class ConversationServiceExtensions
         services.AddSingleton<ConversationFeed>();
         services.AddOptions<CustomerViewOptions>();
         services.AddSingleton<CustomerView>();
+        // Registered first, so every other inbound handler sees only what a client may send.
+        services.AddSingleton<InboundActivityPolicy>();
+        services.AddSingleton<IInboundActivityHandler>(sp => sp.GetRequiredService<InboundActivityPolicy>());
         services.AddSingleton<ConversationService>();
         services.AddSingleton<TurnScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<TurnScheduler>());

@@ -14,7 +14,14 @@ public enum SignInResult
 }
 
 /// <summary>An account as the console and the CLI show it (never the hash).</summary>
-public sealed record AgentSummary(string UserName, string DisplayName, AgentRole Role, DateTimeOffset? LockedUntil);
+public sealed record AgentSummary(string UserName, string DisplayName, AgentRole Role, DateTimeOffset? LockedUntil)
+{
+    /// <summary>The account's current security stamp (goes into the console cookie; never shown).</summary>
+    internal string SecurityStamp { get; init; } = string.Empty;
+
+    /// <summary>The account's number: customers see replies from <c>agent:&lt;number&gt;</c>, never the sign-in name.</summary>
+    public int AccountId { get; init; }
+}
 
 /// <summary>Agent and admin accounts: passwords hashed with ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>, lock-out after repeated failures.</summary>
 public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContext> contexts, IOptions<AgentConsoleOptions> options, TimeProvider clock)
@@ -44,10 +51,7 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
         {
             throw new ArgumentException("The display name must be 1-128 characters.");
         }
-        if (string.IsNullOrEmpty(password) || password.Length < MinPasswordLength)
-        {
-            throw new ArgumentException($"The password must be at least {MinPasswordLength} characters.");
-        }
+        CheckPassword(password);
 
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await db.Accounts.AnyAsync(a => a.UserName == name, ct))
@@ -93,8 +97,10 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
     }
 
     /// <summary>
-    /// Checks a password. Failures count towards the lock-out; a locked account is refused even with the right password
-    /// until the lock expires. An unknown name costs a hash too, so timing does not tell which names exist.
+    /// Checks a password. Failures count towards the lock-out, atomically: each attempt first takes one of the
+    /// <c>MaxFailedSignIns</c> slots in a single UPDATE, so parallel guesses cannot get more tries than the limit. A
+    /// locked account is refused even with the right password until the lock expires. An unknown name costs a hash
+    /// too, so timing does not tell which names exist.
     /// </summary>
     public async Task<(SignInResult Result, AgentSummary? Account)> SignInAsync(string userName, string password, CancellationToken ct)
     {
@@ -109,7 +115,7 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var account = name.Length == 0 ? null : await db.Accounts.FirstOrDefaultAsync(a => a.UserName == name, ct);
+        var account = name.Length == 0 ? null : await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == name, ct);
         if (account is null)
         {
             _hasher.VerifyHashedPassword(Dummy, Dummy.PasswordHash, password ?? string.Empty);
@@ -117,33 +123,121 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
         }
 
         var now = clock.GetUtcNow();
-        if (account.LockedUntil is { } until && until > now)
+        if (account.LockedUntil is { } until)
         {
+            if (until > now)
+            {
+                return (SignInResult.LockedOut, null);
+            }
+            // The lock has expired: one request clears it (the others find it already cleared).
+            await db.Accounts.Where(a => a.Id == account.Id && a.LockedUntil != null)
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.FailedSignIns, 0).SetProperty(a => a.LockedUntil, (DateTimeOffset?)null), ct);
+        }
+
+        var max = options.Value.MaxFailedSignIns;
+        var reserved = await db.Accounts.Where(a => a.Id == account.Id && a.LockedUntil == null && a.FailedSignIns < max)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.FailedSignIns, a => a.FailedSignIns + 1), ct);
+        if (reserved == 0)
+        {
+            // Parallel attempts used up the tries: lock (if nobody has yet) and refuse without checking the password.
+            await LockAsync(db, account.Id, now, ct);
             return (SignInResult.LockedOut, null);
         }
 
         var verdict = _hasher.VerifyHashedPassword(account, account.PasswordHash, password ?? string.Empty);
         if (verdict == PasswordVerificationResult.Failed)
         {
-            account.FailedSignIns++;
-            var locked = account.FailedSignIns >= options.Value.MaxFailedSignIns;
-            if (locked)
+            var failures = await db.Accounts.Where(a => a.Id == account.Id).Select(a => a.FailedSignIns).FirstOrDefaultAsync(ct);
+            if (failures >= max)
             {
-                account.LockedUntil = now.AddMinutes(options.Value.LockoutMinutes);
-                account.FailedSignIns = 0;
+                await LockAsync(db, account.Id, now, ct);
+                return (SignInResult.LockedOut, null);
             }
-            await db.SaveChangesAsync(ct);
-            return (locked ? SignInResult.LockedOut : SignInResult.Failed, null);
+            return (SignInResult.Failed, null);
         }
 
-        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        var hash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? _hasher.HashPassword(account, password!) : account.PasswordHash;
+        var stamp = string.IsNullOrEmpty(account.SecurityStamp) ? AgentAccount.NewSecurityStamp() : account.SecurityStamp;
+        await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(u => u
+            .SetProperty(a => a.FailedSignIns, 0)
+            .SetProperty(a => a.LockedUntil, (DateTimeOffset?)null)
+            .SetProperty(a => a.PasswordHash, hash)
+            .SetProperty(a => a.SecurityStamp, stamp), ct);
+        account.SecurityStamp = stamp;
+        return (SignInResult.Succeeded, ToSummary(account));
+    }
+
+    private Task<int> LockAsync(AgentConsoleDbContext db, int id, DateTimeOffset now, CancellationToken ct) =>
+        db.Accounts.Where(a => a.Id == id && a.LockedUntil == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.LockedUntil, (DateTimeOffset?)now.AddMinutes(options.Value.LockoutMinutes)), ct);
+
+    /// <summary>Ends every existing sign-in of the account (its cookies stop working at their next request); false when there is no such account.</summary>
+    public async Task<bool> RevokeSessionsAsync(string userName, CancellationToken ct)
+    {
+        var name = NormalizeUserName(userName);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Accounts.Where(a => a.UserName == name)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.SecurityStamp, AgentAccount.NewSecurityStamp()), ct) > 0;
+    }
+
+    /// <summary>Makes the account an agent or an admin; its existing sign-ins end. False when there is no such account.</summary>
+    public async Task<bool> SetRoleAsync(string userName, AgentRole role, CancellationToken ct)
+    {
+        var name = NormalizeUserName(userName);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Accounts.Where(a => a.UserName == name)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.Role, role).SetProperty(a => a.SecurityStamp, AgentAccount.NewSecurityStamp()), ct) > 0;
+    }
+
+    /// <summary>Sets a new password and clears any lock; existing sign-ins end. False when there is no such account.</summary>
+    public async Task<bool> SetPasswordAsync(string userName, string password, CancellationToken ct)
+    {
+        var name = NormalizeUserName(userName);
+        CheckPassword(password);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var account = await db.Accounts.FirstOrDefaultAsync(a => a.UserName == name, ct);
+        if (account is null)
         {
-            account.PasswordHash = _hasher.HashPassword(account, password!);
+            return false;
         }
+        account.PasswordHash = _hasher.HashPassword(account, password);
+        account.SecurityStamp = AgentAccount.NewSecurityStamp();
         account.FailedSignIns = 0;
         account.LockedUntil = null;
         await db.SaveChangesAsync(ct);
-        return (SignInResult.Succeeded, ToSummary(account));
+        return true;
+    }
+
+    /// <summary>
+    /// The account behind a console cookie, read from the store on every request: null when it was removed or its
+    /// sign-ins were ended (the cookie's stamp is no longer the account's).
+    /// </summary>
+    public async Task<AgentSummary?> FindSessionAsync(string userName, string? securityStamp, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(securityStamp))
+        {
+            return null;
+        }
+        string name;
+        try
+        {
+            name = NormalizeUserName(userName);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var account = await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == name, ct);
+        return account is not null && string.Equals(account.SecurityStamp, securityStamp, StringComparison.Ordinal) ? ToSummary(account) : null;
+    }
+
+    private static void CheckPassword(string password)
+    {
+        if (string.IsNullOrEmpty(password) || password.Length < MinPasswordLength)
+        {
+            throw new ArgumentException($"The password must be at least {MinPasswordLength} characters.");
+        }
     }
 
     private static readonly AgentAccount Dummy = CreateDummy();
@@ -155,5 +249,5 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
         return dummy;
     }
 
-    private static AgentSummary ToSummary(AgentAccount a) => new(a.UserName, a.DisplayName, a.Role, a.LockedUntil);
+    private static AgentSummary ToSummary(AgentAccount a) => new(a.UserName, a.DisplayName, a.Role, a.LockedUntil) { SecurityStamp = a.SecurityStamp, AccountId = a.Id };
 }

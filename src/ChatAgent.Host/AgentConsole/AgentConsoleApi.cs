@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using ChatAgent.Conversations.Activities;
 using ChatAgent.Conversations.Service;
+using ChatAgent.Host.Hosting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -32,12 +33,17 @@ public static class AgentConsoleApi
             .WithName("AgentConsoleMetricsPage").WithSummary("Service metrics as charts (admins only).").ExcludeFromDescription();
         app.MapGet("/agent/{page}.html", () => Results.Redirect("/agent")).ExcludeFromDescription();
 
+        var maxMessageLength = app.ServiceProvider.GetRequiredService<IConfiguration>().GetSection(AgentConsoleOptions.Section).Get<AgentConsoleOptions>()?.MaxMessageLength
+            ?? new AgentConsoleOptions().MaxMessageLength;
         var anonymous = app.MapGroup("/agent/api").WithTags("Agent console");
         anonymous.MapGet("/session", GetSessionAsync).WithName("AgentConsoleSession").WithSummary("The signed-in agent (or null) and an antiforgery token for state-changing requests.");
         anonymous.MapPost("/signin", SignInAsync).WithName("AgentConsoleSignIn").WithSummary("Signs an agent in with user name and password; locks the account after repeated failures.")
+            .WithRequestBodyLimit(SignInBodyLimit)
             .AddEndpointFilter(RequireAntiforgery);
 
+        // A reply or note of the longest allowed text, every character escaped, plus room for the JSON around it.
         var api = app.MapGroup("/agent/api").WithTags("Agent console").RequireAuthorization(AgentConsoleExtensions.AgentPolicy)
+            .WithRequestBodyLimit(16 * 1024 + 6L * maxMessageLength)
             .AddEndpointFilter(RequireAntiforgery);
         api.MapPost("/signout", SignOutAsync).WithName("AgentConsoleSignOut").WithSummary("Signs the agent out.");
         api.MapGet("/queue", async (AgentDesk desk, CancellationToken ct) => Results.Ok(await desk.GetQueueAsync(ct)))
@@ -150,11 +156,19 @@ public static class AgentConsoleApi
         return Results.Ok(new SessionResponse(agent is null ? null : View(agent), tokens.RequestToken!, AgentConsoleExtensions.AntiforgeryHeader));
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, SignInRequest body, AgentAccounts accounts, AgentDesk desk, CancellationToken ct)
+    /// <summary>The largest sign-in body (bytes): a user name and a password, never megabytes.</summary>
+    public const int SignInBodyLimit = 8 * 1024;
+
+    private static async Task<IResult> SignInAsync(HttpContext http, SignInRequest body, AgentAccounts accounts, AgentDesk desk, AgentSignInThrottle throttle, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.UserName) || string.IsNullOrEmpty(body.Password))
         {
             return AgentConsoleError.Result(StatusCodes.Status400BadRequest, "MissingProperty", "Enter your user name and password.");
+        }
+        if (throttle.TryAcquire(http.Connection.RemoteIpAddress, body.UserName) is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return AgentConsoleError.Result(StatusCodes.Status429TooManyRequests, "TooManyRequests", $"Too many sign-in attempts; try again in {retryAfter} s.");
         }
         var (result, agent) = await accounts.SignInAsync(body.UserName, body.Password, ct);
         var name = body.UserName.Trim().ToLowerInvariant();
@@ -172,8 +186,10 @@ public static class AgentConsoleApi
         return Results.Ok(View(agent));
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext http, AgentDesk desk, CancellationToken ct)
+    private static async Task<IResult> SignOutAsync(HttpContext http, AgentDesk desk, AgentAccounts accounts, CancellationToken ct)
     {
+        // Server-side: every cookie of this account stops working, not only the one this browser drops.
+        await accounts.RevokeSessionsAsync(http.User.Identity?.Name ?? string.Empty, ct);
         await http.SignOutAsync(AgentConsoleExtensions.Scheme);
         await desk.AuditAsync(http.User.Identity?.Name ?? "?", "signed_out", null, ct);
         return Results.NoContent();

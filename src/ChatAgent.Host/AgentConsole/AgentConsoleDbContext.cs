@@ -17,6 +17,14 @@ public sealed class AgentAccount
     public int FailedSignIns { get; set; }
     public DateTimeOffset? LockedUntil { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>
+    /// Changes whenever existing sign-ins must end (sign-out, password or role change); every console request checks
+    /// that its cookie carries the current value.
+    /// </summary>
+    public string SecurityStamp { get; set; } = NewSecurityStamp();
+
+    /// <summary>A fresh random stamp.</summary>
+    public static string NewSecurityStamp() => Guid.NewGuid().ToString("N");
 }
 
 /// <summary>What an account may do: agents work the queue; admins also see metrics and the whole audit log.</summary>
@@ -95,6 +103,7 @@ public abstract class AgentConsoleDbContext(DbContextOptions options) : DbContex
             e.Property(a => a.FailedSignIns).HasColumnName("failed_sign_ins");
             e.Property(a => a.LockedUntil).HasColumnName("locked_until").HasConversion(utcOrNull);
             e.Property(a => a.CreatedAt).HasColumnName("created_at").HasConversion(utc);
+            e.Property(a => a.SecurityStamp).HasColumnName("security_stamp").HasMaxLength(64);
             e.HasIndex(a => a.UserName).IsUnique();
         });
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ChatAgent.Conversations.Service;
 using ChatAgent.ServiceDefaults;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,6 +14,7 @@ public static class AgentConsoleExtensions
     public const string AgentPolicy = "agent-console";
     public const string AdminPolicy = "agent-console-admin";
     public const string DisplayNameClaim = "chatagent:display_name";
+    public const string SecurityStampClaim = "chatagent:security_stamp";
     public const string AntiforgeryHeader = "X-CSRF-TOKEN";
 
     /// <summary>
@@ -30,6 +32,7 @@ public static class AgentConsoleExtensions
         services.AddSingleton<AgentConsoleMeters>();
         services.AddSingleton<AgentRatings>();
         services.AddSingleton<IInboundActivityHandler>(sp => sp.GetRequiredService<AgentRatings>());
+        services.AddSingleton<AgentSignInThrottle>();
 
         var sessionMinutes = configuration.GetSection(AgentConsoleOptions.Section).Get<AgentConsoleOptions>()?.SessionMinutes ?? new AgentConsoleOptions().SessionMinutes;
         services.AddAuthentication().AddCookie(Scheme, cookie =>
@@ -38,11 +41,13 @@ public static class AgentConsoleExtensions
             cookie.Cookie.Path = "/agent";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure whenever the request is https as the client sent it (behind a TLS proxy: Hosting:KnownProxies).
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.ExpireTimeSpan = TimeSpan.FromMinutes(sessionMinutes);
             cookie.SlidingExpiration = true;
             cookie.LoginPath = "/agent";
             // The console's APIs answer with a JSON status instead of redirecting a fetch to an HTML page.
+            cookie.Events.OnValidatePrincipal = ValidateSessionAsync;
             cookie.Events.OnRedirectToLogin = context => WriteErrorAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized", "Sign in to the agent console first.");
             cookie.Events.OnRedirectToAccessDenied = context => WriteErrorAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden", "This needs an admin account.");
         });
@@ -57,6 +62,7 @@ public static class AgentConsoleExtensions
             antiforgery.Cookie.Name = "chatagent.agent.af";
             antiforgery.Cookie.Path = "/agent";
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         return services;
     }
@@ -98,7 +104,28 @@ public static class AgentConsoleExtensions
                 new Claim(ClaimTypes.Name, agent.UserName),
                 new Claim(DisplayNameClaim, agent.DisplayName),
                 new Claim(ClaimTypes.Role, agent.Role.ToString()),
+                new Claim(SecurityStampClaim, agent.SecurityStamp),
             ], Scheme, ClaimTypes.Name, ClaimTypes.Role));
+
+    /// <summary>
+    /// Every request with a console cookie: the account is read from the store; a removed account or a stamp that
+    /// changed (sign-out, password or role change) ends the session, and the role is always the stored one.
+    /// </summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var principal = context.Principal;
+        var accounts = context.HttpContext.RequestServices.GetRequiredService<AgentAccounts>();
+        var agent = principal?.Identity?.Name is { } name
+            ? await accounts.FindSessionAsync(name, principal.FindFirst(SecurityStampClaim)?.Value, context.HttpContext.RequestAborted)
+            : null;
+        if (agent is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(Scheme);
+            return;
+        }
+        context.ReplacePrincipal(PrincipalFor(agent));
+    }
 
     private static Task WriteErrorAsync(HttpContext http, int status, string code, string message)
     {

@@ -15,6 +15,14 @@ public sealed class AgentConsoleOptions
     [Range(1, 24 * 60)]
     public int LockoutMinutes { get; set; } = 15;
 
+    /// <summary>Sign-in attempts one client address may make per minute (a burst of that size); more get 429 with Retry-After.</summary>
+    [Range(1, 100_000)]
+    public int SignInsPerMinutePerAddress { get; set; } = 30;
+
+    /// <summary>Sign-in attempts per minute for one account name, from any address; more get 429 with Retry-After.</summary>
+    [Range(1, 100_000)]
+    public int SignInsPerMinutePerAccount { get; set; } = 10;
+
     /// <summary>How long a console sign-in lasts without activity (sliding).</summary>
     [Range(5, 7 * 24 * 60)]
     public int SessionMinutes { get; set; } = 8 * 60;

@@ -178,7 +178,8 @@ public sealed class AgentDesk(
             Type = ActivityTypes.Message,
             Text = message,
             TextFormat = "plain",
-            From = new ChannelAccount { Id = $"agent:{agent.UserName}", Name = agent.DisplayName, Role = RoleTypes.Bot },
+            // The account number, not the sign-in name: customers must not learn names to guess passwords for.
+            From = new ChannelAccount { Id = $"agent:{agent.AccountId}", Name = agent.DisplayName, Role = RoleTypes.Bot },
             ChannelData = new JsonObject { ["sender"] = "agent" },
         }, ct);
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChatAgent.Host.AgentConsole;
 
-/// <summary><c>chatagent agents add|list|remove</c>: manages the agent console's accounts in the configured database.</summary>
+/// <summary><c>chatagent agents add|list|remove|role|password|signout</c>: manages the agent console's accounts in the configured database.</summary>
 public static class AgentsCommand
 {
     /// <summary>Creates the <c>agents</c> verb; the host adds it to its root command.</summary>
@@ -14,6 +14,9 @@ public static class AgentsCommand
         command.Subcommands.Add(CreateAdd());
         command.Subcommands.Add(CreateList());
         command.Subcommands.Add(CreateRemove());
+        command.Subcommands.Add(CreateRole());
+        command.Subcommands.Add(CreatePassword());
+        command.Subcommands.Add(CreateSignOut());
         return command;
     }
 
@@ -82,6 +85,69 @@ public static class AgentsCommand
             return 0;
         }, ct));
         return remove;
+    }
+
+    private static Command CreateRole()
+    {
+        var userName = new Argument<string>("user-name") { Description = "The account." };
+        var role = new Argument<string>("role") { Description = "agent or admin." };
+        var command = new Command("role", "Make an account an agent or an admin (its open sessions end).") { userName, role };
+        command.SetAction((parse, ct) => RunAsync(async services =>
+        {
+            var name = parse.GetValue(userName)!;
+            if (!Enum.TryParse<AgentRole>(parse.GetValue(role), ignoreCase: true, out var newRole) || !Enum.IsDefined(newRole))
+            {
+                await Console.Error.WriteLineAsync("Error: the role is 'agent' or 'admin'.");
+                return 2;
+            }
+            return await ReportAsync(await services.GetRequiredService<AgentAccounts>().SetRoleAsync(name, newRole, ct), name,
+                $"'{name}' is now {newRole.ToString().ToLowerInvariant()}; their open sessions have ended.");
+        }, ct));
+        return command;
+    }
+
+    private static Command CreatePassword()
+    {
+        var userName = new Argument<string>("user-name") { Description = "The account." };
+        var password = new Option<string?>("--password") { Description = "The new password (visible in the shell history: prefer --password-stdin)." };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the new password from the first line of standard input." };
+        var command = new Command("password", "Set a new password (clears a lock-out; open sessions end).") { userName, password, passwordStdin };
+        command.SetAction((parse, ct) => RunAsync(async services =>
+        {
+            var secret = parse.GetValue(passwordStdin) ? (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r', '\n') : parse.GetValue(password);
+            if (string.IsNullOrEmpty(secret))
+            {
+                await Console.Error.WriteLineAsync("Error: give the password with --password-stdin (recommended) or --password.");
+                return 2;
+            }
+            var name = parse.GetValue(userName)!;
+            return await ReportAsync(await services.GetRequiredService<AgentAccounts>().SetPasswordAsync(name, secret, ct), name,
+                $"New password set for '{name}'; their open sessions have ended.");
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateSignOut()
+    {
+        var userName = new Argument<string>("user-name") { Description = "The account." };
+        var command = new Command("signout", "End every open console session of an account (e.g. a lost laptop).") { userName };
+        command.SetAction((parse, ct) => RunAsync(async services =>
+        {
+            var name = parse.GetValue(userName)!;
+            return await ReportAsync(await services.GetRequiredService<AgentAccounts>().RevokeSessionsAsync(name, ct), name, $"Ended every session of '{name}'.");
+        }, ct));
+        return command;
+    }
+
+    private static async Task<int> ReportAsync(bool found, string name, string done)
+    {
+        if (!found)
+        {
+            await Console.Error.WriteLineAsync($"Error: there is no account named '{name}'.");
+            return 1;
+        }
+        Console.WriteLine(done);
+        return 0;
     }
 
     /// <summary>Builds only the console's store from the same configuration as the host, migrates it and runs the body; errors print one line.</summary>

@@ -32,10 +32,14 @@ public static class ChatAgentApp
 
         builder.AddServiceDefaults();
         builder.Services.AddApplicationServices(builder.Configuration, builder.Environment.ContentRootPath);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+        var hosting = builder.Configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = hosting.MaxRequestBodyBytes);
 
         var app = builder.Build();
+        app.UseConfiguredForwardedHeaders(hosting);
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledErrorAsync));
+        app.UseSecurityHeaders(hosting.Hsts);
+        app.UseRequestBodyLimits(hosting.MaxRequestBodyBytes);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -63,6 +67,7 @@ public static class ChatAgentApp
     private static IServiceCollection AddApplicationServices(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HostingOptions>().Bind(configuration.GetSection(HostingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureHttpJsonOptions(o => ActivityJson.Configure(o.SerializerOptions));
         services.AddConversations(configuration, contentRoot);
         services.AddChatModel(configuration);

@@ -314,7 +314,7 @@ internal sealed class ModelTurnRunner(
                     history.AddAssistantMessage(a.Text);
                 }
             }
-            else if (a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Tool && a.Value is JsonObject value)
+            else if (a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Tool && a.Value is JsonObject value && a.From?.Role != RoleTypes.User)
             {
                 var call = Transcript.ParseTool(value);
                 var (plugin, function) = (call.Plugin, call.Function);

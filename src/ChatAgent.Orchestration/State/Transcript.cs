@@ -38,8 +38,12 @@ public sealed class Transcript(IReadOnlyList<StoredActivity> activities)
 
     public IEnumerable<ToolCallRecord> ToolCalls => Activities
         .Select(a => a.Activity)
-        .Where(a => a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Tool && a.Value is JsonObject)
+        .Where(a => IsBotEvent(a, TranscriptEvents.Tool))
         .Select(a => ParseTool((JsonObject)a.Value!));
+
+    /// <summary>An event the bot itself recorded: one with the same name from a customer's client is never its own.</summary>
+    private static bool IsBotEvent(Activity a, string name) =>
+        a.Type == ActivityTypes.Event && a.Name == name && a.Value is JsonObject && a.From?.Role != RoleTypes.User;
 
     /// <summary>The orchestrator state of the latest bot answer (<c>channelData.chatagent</c>), if any.</summary>
     public JsonObject? LastBotState => Messages.LastOrDefault(m => m.From?.Role == RoleTypes.Bot)?.ChannelData?[TranscriptEvents.StateKey] as JsonObject;
@@ -73,7 +77,7 @@ public sealed class Transcript(IReadOnlyList<StoredActivity> activities)
             {
                 break;
             }
-            if (a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Tool && a.Value is JsonObject o && ParseTool(o) is { IsError: true } call && IsToolError(call.Result))
+            if (IsBotEvent(a, TranscriptEvents.Tool) && a.Value is JsonObject o && ParseTool(o) is { IsError: true } call && IsToolError(call.Result))
             {
                 errors++;
             }
@@ -86,7 +90,7 @@ public sealed class Transcript(IReadOnlyList<StoredActivity> activities)
     {
         get
         {
-            var e = Activities.Select(a => a.Activity).LastOrDefault(a => a.Type == ActivityTypes.Event && a.Name == TranscriptEvents.Handoff && a.Value is JsonObject);
+            var e = Activities.Select(a => a.Activity).LastOrDefault(a => IsBotEvent(a, TranscriptEvents.Handoff));
             if (e?.Value is not JsonObject v)
             {
                 return null;

@@ -5,6 +5,7 @@ using ChatAgent.Conversations.Activities;
 using ChatAgent.Conversations.Service;
 using ChatAgent.Conversations.Store;
 using ChatAgent.Host.Channels.DirectLine;
+using ChatAgent.Host.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -19,8 +20,10 @@ public static partial class BotFrameworkApi
     /// <summary>Maps <c>POST /api/messages</c>; needs <see cref="BotFrameworkExtensions.AddBotFrameworkChannel"/>.</summary>
     public static IEndpointRouteBuilder MapBotFrameworkChannel(this IEndpointRouteBuilder app)
     {
+        var limit = app.ServiceProvider.GetRequiredService<IConfiguration>().GetSection(BotFrameworkOptions.Section).Get<BotFrameworkOptions>()?.MaxRequestBytes ?? new BotFrameworkOptions().MaxRequestBytes;
         var api = app.MapGroup("/api").WithTags("Bot Framework");
         api.MapPost("/messages", ReceiveAsync).WithName("BotFrameworkMessages")
+            .WithRequestBodyLimit(limit)
             .WithSummary("Receives an activity from a Bot Framework channel; replies go to its serviceUrl, or in the response body for deliveryMode expectReplies.");
         return app;
     }

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using ChatAgent.Conversations.Activities;
 using ChatAgent.Conversations.Service;
 using ChatAgent.Conversations.Store;
+using ChatAgent.Host.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ChatAgent.Host.Channels.DirectLine;
@@ -22,7 +23,9 @@ public static class DirectLineApi
 
     public static IEndpointRouteBuilder MapDirectLine(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v3/directline").WithTags("Direct Line").RequireCors(DirectLineExtensions.CorsPolicy);
+        var limits = app.ServiceProvider.GetRequiredService<IConfiguration>().GetSection(DirectLineOptions.Section).Get<DirectLineOptions>() ?? new DirectLineOptions();
+        var api = app.MapGroup("/v3/directline").WithTags("Direct Line").RequireCors(DirectLineExtensions.CorsPolicy)
+            .WithRequestBodyLimit(limits.MaxRequestBytes);
 
         api.MapPost("/tokens/generate", GenerateTokenAsync).WithName("DirectLineGenerateToken").WithSummary("Exchanges the secret for a token bound to a new conversation (and optionally to a user id the shop vouches for).");
         api.MapPost("/tokens/refresh", RefreshTokenAsync).WithName("DirectLineRefreshToken").WithSummary("Exchanges a valid token for a fresh one for the same conversation.");
@@ -30,7 +33,8 @@ public static class DirectLineApi
         api.MapGet("/conversations/{conversationId}", ResumeConversationAsync).WithName("DirectLineResumeConversation").WithSummary("Reconnects to a conversation: a fresh stream URL from a watermark.");
         api.MapPost("/conversations/{conversationId}/activities", PostActivityAsync).WithName("DirectLinePostActivity").WithSummary("Sends an activity; it is stored before the id is returned.").RequireRateLimiting(ActivitiesRateLimitPolicy);
         api.MapGet("/conversations/{conversationId}/activities", GetActivitiesAsync).WithName("DirectLineGetActivities").WithSummary("Activities after a watermark (polling).");
-        api.MapPost("/conversations/{conversationId}/upload", UploadAsync).WithName("DirectLineUpload").WithSummary("Sends an activity with file attachments (multipart).").RequireRateLimiting(ActivitiesRateLimitPolicy);
+        api.MapPost("/conversations/{conversationId}/upload", UploadAsync).WithName("DirectLineUpload").WithSummary("Sends an activity with file attachments (multipart).").RequireRateLimiting(ActivitiesRateLimitPolicy)
+            .WithRequestBodyLimit(UploadBodyLimit(limits));
         api.Map("/conversations/{conversationId}/stream", DirectLineStream.AcceptAsync).WithName("DirectLineStream").WithSummary("WebSocket stream of {activities, watermark} frames; token in the 't' query parameter.");
         return app;
     }
@@ -59,13 +63,22 @@ public static class DirectLineApi
             {
                 return DirectLineError.BadSyntax($"The body is not valid JSON: {ex.Message}");
             }
+            if (body is not null and not JsonObject)
+            {
+                return DirectLineError.BadArgument("The body must be a JSON object, e.g. {\"user\":{\"id\":\"customer-42\"}}, or empty.");
+            }
             var user = body?["user"] ?? body?["User"];
+            if (user is not null and not JsonObject)
+            {
+                return DirectLineError.BadArgument("'user' must be an object with an 'id', e.g. {\"user\":{\"id\":\"customer-42\"}}.");
+            }
             var id = user?["id"] ?? user?["Id"];
             if (id is not null)
             {
-                if (id.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetValue<string>()) || id.GetValue<string>().Length > 256)
+                if (id.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetValue<string>()) || id.GetValue<string>().Length > 256
+                    || InboundActivityPolicy.IsBad(id.GetValue<string>()))
                 {
-                    return DirectLineError.BadArgument("user.id must be a non-empty string of at most 256 characters.");
+                    return DirectLineError.BadArgument("user.id must be a non-empty string of at most 256 characters, without NUL or broken Unicode.");
                 }
                 userId = id.GetValue<string>();
             }
@@ -180,7 +193,7 @@ public static class DirectLineApi
         {
             return DirectLineError.BadArgument("upload expects multipart/form-data.");
         }
-        if (http.Request.ContentLength > options.Value.MaxUploadBytes + options.Value.MaxRequestBytes)
+        if (http.Request.ContentLength > UploadBodyLimit(options.Value))
         {
             return DirectLineError.TooBig($"Uploads are limited to {options.Value.MaxUploadBytes} bytes.");
         }
@@ -189,6 +202,10 @@ public static class DirectLineApi
         try
         {
             form = await http.Request.ReadFormAsync(http.RequestAborted);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return DirectLineError.TooBig($"Uploads are limited to {options.Value.MaxUploadBytes} bytes.");
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
         {
@@ -265,6 +282,9 @@ public static class DirectLineApi
         var newWatermark = stored.Count > 0 ? stored[^1].Sequence : after ?? 0;
         return Results.Ok(new ActivitySet(view.Present(stored.Select(s => s.Activity)), newWatermark.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
+
+    /// <summary>The whole multipart body of an upload: the files, the activity part and room for the multipart framing.</summary>
+    private static long UploadBodyLimit(DirectLineOptions options) => (long)options.MaxUploadBytes + options.MaxRequestBytes + 64 * 1024;
 
     /// <summary>Reads the body up to the limit; more is 413 without reading the rest into memory.</summary>
     private static async Task<(byte[]? Body, IResult? Error)> ReadBodyAsync(HttpRequest request, int limit)

@@ -41,6 +41,10 @@ public sealed class DirectLineOptions : IValidatableObject
     [Range(1, 300)]
     public int StreamCatchUpSeconds { get; set; } = 5;
 
+    /// <summary>WebSocket streams one token (or the secret) may hold open at once; one more gets 429 TooManyStreams.</summary>
+    [Range(1, 10_000)]
+    public int MaxStreamsPerToken { get; set; } = 8;
+
     /// <summary>Origins (shop sites) whose pages may call Direct Line and the token endpoint from the browser; <c>*</c> allows any.</summary>
     public string[] AllowedOrigins { get; set; } = ["*"];
 

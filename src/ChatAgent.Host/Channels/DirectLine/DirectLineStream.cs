@@ -39,6 +39,13 @@ internal static class DirectLineStream
         {
             return openError;
         }
+        var credential = http.Request.Query["t"].FirstOrDefault() ?? http.Request.Headers.Authorization.ToString();
+        using var slot = OpenStreams.TryTake(credential, options.Value.MaxStreamsPerToken);
+        if (slot is null)
+        {
+            return DirectLineError.Result(StatusCodes.Status429TooManyRequests, "TooManyStreams",
+                $"This token already has {options.Value.MaxStreamsPerToken} open streams (DirectLine:MaxStreamsPerToken); close one first.");
+        }
 
         // Subscribed before the handshake completes, so nothing published after the client sees "connected" is missed.
         using var subscription = feed.Subscribe(conversation!.Id);
@@ -53,6 +60,50 @@ internal static class DirectLineStream
             logger.LogDebug(ex, "Stream of conversation {ConversationId} ended", conversationId);
         }
         return Results.Empty;
+    }
+
+    /// <summary>Open streams per credential (keyed by a hash, so tokens are not kept in memory as they are).</summary>
+    private static class OpenStreams
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Counts = new(StringComparer.Ordinal);
+
+        public static IDisposable? TryTake(string credential, int max)
+        {
+            var key = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(credential)));
+            while (true)
+            {
+                var current = Counts.GetOrAdd(key, 0);
+                if (current >= max)
+                {
+                    return null;
+                }
+                if (Counts.TryUpdate(key, current + 1, current))
+                {
+                    return new Slot(key);
+                }
+            }
+        }
+
+        private sealed class Slot(string key) : IDisposable
+        {
+            private int _released;
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _released, 1) == 1)
+                {
+                    return;
+                }
+                while (true)
+                {
+                    var current = Counts[key];
+                    if (current <= 1 ? ((ICollection<KeyValuePair<string, int>>)Counts).Remove(new KeyValuePair<string, int>(key, current)) : Counts.TryUpdate(key, current - 1, current))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     private static async Task RunAsync(WebSocket socket, FeedSubscription subscription, long sent, DateTimeOffset? tokenExpires,
