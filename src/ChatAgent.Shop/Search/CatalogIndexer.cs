@@ -19,7 +19,7 @@ public sealed record IndexReport(int Products, int Embedded, int Unchanged, int 
 public sealed class CatalogIndexer(
     IDbContextFactory<ShopDbContext> shopFactory,
     CatalogIndexDbContextFactory indexFactory,
-    MiniLmEmbeddingGenerator embedder,
+    LocalEmbeddingGenerator embedder,
     IOptions<SearchOptions> options,
     TimeProvider time,
     ProductSearchService? search = null)
@@ -58,7 +58,7 @@ public sealed class CatalogIndexer(
                 seen.Add(product.Id);
                 var tags = existing.TryGetValue(product.Id, out var old) ? old.Tags : null;
                 var (title, body) = SearchDocumentBuilder.Build(product, tags);
-                var hash = SearchDocumentBuilder.Hash(title, body);
+                var hash = SearchDocumentBuilder.Hash(embedder.Model.Id, title, body);
                 if (old is not null && old.Hash == hash && old.HasVector)
                 {
                     unchanged++;
@@ -128,7 +128,7 @@ public sealed class CatalogIndexer(
     {
         await using var index = indexFactory.CreateDbContext();
         return await index.Documents.AsNoTracking()
-            .Select(d => new { d.ProductId, d.Tags, d.ContentHash, HasVector = d.Vector != null && d.Model == MiniLmEmbeddingGenerator.ModelId })
+            .Select(d => new { d.ProductId, d.Tags, d.ContentHash, HasVector = d.Vector != null && d.Model == embedder.Model.Id })
             .ToDictionaryAsync(d => d.ProductId, d => new ExistingDocument(d.Tags, d.ContentHash, d.HasVector), StringComparer.Ordinal, cancellationToken);
     }
 
@@ -151,7 +151,7 @@ public sealed class CatalogIndexer(
             document.Body = body;
             document.Tags = tags;
             document.ContentHash = hash;
-            document.Model = MiniLmEmbeddingGenerator.ModelId;
+            document.Model = embedder.Model.Id;
             document.Vector = VectorCodec.ToBytes(vectors[i].Vector.Span);
             document.IndexedAt = now;
         }
