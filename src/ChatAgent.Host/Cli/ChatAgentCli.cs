@@ -15,7 +15,11 @@ public static class ChatAgentCli
             ChatAgent.Shop.Cli.PluginsCommand.Create(),
             ChatAgent.Host.AgentConsole.AgentsCommand.Create(),
             ChatAgent.Orchestration.Intents.Eval.EvalCommand.Create(),
+            ChatAgent.Shop.Cli.SearchCommands.Search(),
         };
+        // Search and recommendation evaluations live with the shop: added under the same "eval" verb.
+        var eval = root.Subcommands.First(c => c.Name == "eval");
+        eval.Subcommands.Add(ChatAgent.Shop.Cli.SearchCommands.EvalSearch());
         return root;
     }
 

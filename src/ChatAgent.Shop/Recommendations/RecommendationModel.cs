@@ -263,7 +263,11 @@ public sealed class RecommendationModel
     public IReadOnlyList<Recommendation> ForCustomer(IReadOnlyCollection<Purchase> history, int count, Func<string, bool>? include = null, bool allowRepeats = true)
     {
         var known = history.Select(p => _index.TryGetValue(p.ProductKey, out var i) ? (Item: i, p.At, p.OrderKey) : (Item: -1, p.At, p.OrderKey)).Where(p => p.Item >= 0).ToList();
-        var exclude = allowRepeats ? null : history.Select(p => p.ProductKey).ToHashSet(StringComparer.Ordinal);
+        // Repeats are only products bought in MinRepeatOrders or more orders: one purchase is no habit, so a product
+        // bought once is never suggested again, whichever signal would rank it.
+        var exclude = history.GroupBy(p => p.ProductKey, StringComparer.Ordinal)
+            .Where(g => !allowRepeats || g.Select(p => p.OrderKey).Distinct().Count() < Settings.MinRepeatOrders)
+            .Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         if (known.Count == 0)
         {
             return Popular(count, include, exclude);

@@ -176,7 +176,7 @@ public sealed class ProductSearchService(
     {
         var fused = new Dictionary<int, (double Score, bool Keywords, bool Meaning)>();
         var rank = 0;
-        foreach (var id in fullText)
+        foreach (var id in _options.KeywordWeight > 0 ? fullText : [])
         {
             if (snapshot.Index.TryGetValue(id, out var i) && allowed[i] && rank < _options.CandidatePool)
             {
@@ -184,7 +184,7 @@ public sealed class ProductSearchService(
             }
         }
         semanticCount = 0;
-        if (similarity is not null)
+        if (similarity is not null && _options.MeaningWeight > 0)
         {
             rank = 0;
             foreach (var i in TopBySimilarity(similarity, allowed))

@@ -65,6 +65,12 @@ public sealed class SearchOptions
     [Range(1, 1024)]
     public int IndexBatchSize { get; set; } = 64;
 
+    /// <summary>
+    /// Add the names of the products most often bought with each product to the text that is embedded (not to the
+    /// keyword index); changing the purchase log then re-embeds the products whose neighbours changed.
+    /// </summary>
+    public bool EnrichWithCoPurchases { get; set; } = true;
+
     /// <summary>Index products whose search document is missing or stale when the host starts.</summary>
     public bool IndexOnStart { get; set; } = true;
 }
