@@ -8,7 +8,8 @@ internal sealed record EmbeddedModel(byte[] Onnx, string Vocabulary)
 {
     public static EmbeddedModel Load(LocalEmbeddingOptions options, LocalEmbeddingModel model)
     {
-        if (!string.IsNullOrWhiteSpace(options.OnnxModelPath))
+        // A plain ONNX file replaces MiniLM (mean pooling, no prefix); other models come from their DLLs only.
+        if (!string.IsNullOrWhiteSpace(options.OnnxModelPath) && model == LocalEmbeddingModel.MiniLm)
         {
             if (string.IsNullOrWhiteSpace(options.VocabularyPath))
             {

@@ -95,7 +95,7 @@ public static class SearchCommands
         var data = new Option<DirectoryInfo?>("--data") { Description = "Online Retail folder with products.csv (default ../shared/data/online-retail-uci beside the repository)" };
         var models = new Option<string[]>("--models") { Description = "Encoders to compare (default: all carried: MiniLM ArcticXs)", AllowMultipleArgumentsPerToken = true };
         var verbose = new Option<bool>("--verbose") { Description = "Print each query's nDCG and top results" };
-        var noLog = new Option<bool>("--no-purchases") { Description = "Do not import the purchase log (documents then lack co-purchase neighbours)" };
+        var noLog = new Option<bool>("--purchases") { Description = "Import the purchase log too and enrich documents with co-purchased products' names (slow: the log has 400k lines)" };
         var command = new Command("search", "nDCG@10 per query type of product search on a labelled file, per encoder: keywords only, meaning only, fused") { file, data, models, verbose, noLog };
         command.SetAction(async (parse, ct) =>
         {
@@ -136,7 +136,7 @@ public static class SearchCommands
             {
                 using var embedder = new LocalEmbeddingGenerator(new LocalEmbeddingOptions(), model);
                 await using var catalog = await ScratchCatalog.CreateAsync(embedder, cancellationToken: ct);
-                var index = await catalog.LoadOnlineRetailAsync(folder, !parse.GetValue(noLog), new ImportProgress(Console.Error, $"embedding ({model.Name})", null), ct);
+                var index = await catalog.LoadOnlineRetailAsync(folder, parse.GetValue(noLog), new ImportProgress(Console.Error, $"embedding ({model.Name})", null), ct);
                 Console.WriteLine($"-- {model.Name}: {index}");
                 var baseOptions = catalog.Options;
                 foreach (var (mode, options) in new[]
@@ -144,8 +144,8 @@ public static class SearchCommands
                     ("keywords only", Clone(baseOptions, o => o.MeaningWeight = 0)),
                     ("meaning only", Clone(baseOptions, o => o.KeywordWeight = 0)),
                     ("fused", baseOptions),
+                    ("fused, fixed weights", Clone(baseOptions, o => o.CoverageExponent = 0)),
                     ("fused, meaning x2", Clone(baseOptions, o => o.MeaningWeight = 2 * o.KeywordWeight)),
-                    ("fused, meaning x4", Clone(baseOptions, o => o.MeaningWeight = 4 * o.KeywordWeight)),
                 })
                 {
                     var report = await SearchEvaluation.EvaluateAsync($"{model.Name} {mode}", catalog.SearchWith(options), queries, 10, ct);
@@ -170,7 +170,7 @@ public static class SearchCommands
         {
             CandidatePool = o.CandidatePool, FusionK = o.FusionK, MinSimilarity = o.MinSimilarity, DefaultLimit = o.DefaultLimit, MaxLimit = o.MaxLimit,
             SnapshotSeconds = o.SnapshotSeconds, IndexBatchSize = o.IndexBatchSize, IndexOnStart = o.IndexOnStart, KeywordWeight = o.KeywordWeight,
-            MeaningWeight = o.MeaningWeight, EnrichWithCoPurchases = o.EnrichWithCoPurchases, RelevanceMargin = o.RelevanceMargin, StrongSimilarity = o.StrongSimilarity,
+            MeaningWeight = o.MeaningWeight, EnrichWithCoPurchases = o.EnrichWithCoPurchases, CoverageExponent = o.CoverageExponent, RelevanceMargin = o.RelevanceMargin, StrongSimilarity = o.StrongSimilarity,
         };
         change(copy);
         return copy;

@@ -79,12 +79,13 @@ public sealed class ProductSearchService(
         var fullTextTime = clock.Elapsed;
 
         clock.Restart();
+        var coverage = Coverage(snapshot, query, fullText);
         var allowed = snapshot.Allowed(filter);
         var similarity = queryVector is null ? null : Similarities(snapshot, queryVector);
         var vectorTime = clock.Elapsed;
 
         clock.Restart();
-        var constrained = query.Length == 0 ? AllAllowed(snapshot, allowed) : Fuse(snapshot, fullText, similarity, allowed, out _);
+        var constrained = query.Length == 0 ? AllAllowed(snapshot, allowed) : Fuse(snapshot, fullText, similarity, allowed, coverage, out _);
         var keywordCandidates = constrained.Count(c => c.Keywords);
         var vectorCandidates = constrained.Count(c => c.Meaning);
         var constraints = !filter.IsEmpty || sort != SearchSort.Relevance;
@@ -108,7 +109,7 @@ public sealed class ProductSearchService(
         // only products that match the words well count, judged against the best match over the whole catalogue.
         clock.Restart();
         var relaxedAllowed = snapshot.Allowed(filter.Relaxed);
-        var relaxed = query.Length == 0 ? AllAllowed(snapshot, relaxedAllowed) : Fuse(snapshot, fullText, similarity, relaxedAllowed, out _);
+        var relaxed = query.Length == 0 ? AllAllowed(snapshot, relaxedAllowed) : Fuse(snapshot, fullText, similarity, relaxedAllowed, coverage, out _);
         var relevant = Relevance(snapshot, query, relaxed, similarity);
         var matches = constrained.Where(c => relevant(c.Product)).ToList();
         if (sort != SearchSort.Relevance)
@@ -172,15 +173,16 @@ public sealed class ProductSearchService(
         Enumerable.Range(0, snapshot.Count).Where(i => allowed[i]).Select(i => new Candidate(i, 0, false, false, 0)).ToList();
 
     /// <summary>Reciprocal-rank fusion of the keyword ranking and the top of the similarity ranking, over allowed products.</summary>
-    private List<Candidate> Fuse(CatalogSnapshot snapshot, List<string> fullText, float[]? similarity, bool[] allowed, out int semanticCount)
+    private List<Candidate> Fuse(CatalogSnapshot snapshot, List<string> fullText, float[]? similarity, bool[] allowed, double coverage, out int semanticCount)
     {
         var fused = new Dictionary<int, (double Score, bool Keywords, bool Meaning)>();
         var rank = 0;
-        foreach (var id in _options.KeywordWeight > 0 ? fullText : [])
+        var keywordWeight = _options.KeywordWeight * Math.Pow(coverage, _options.CoverageExponent);
+        foreach (var id in keywordWeight > 0 ? fullText : [])
         {
             if (snapshot.Index.TryGetValue(id, out var i) && allowed[i] && rank < _options.CandidatePool)
             {
-                fused[i] = (_options.KeywordWeight / (_options.FusionK + ++rank), true, false);
+                fused[i] = (keywordWeight / (_options.FusionK + ++rank), true, false);
             }
         }
         semanticCount = 0;
@@ -226,6 +228,29 @@ public sealed class ProductSearchService(
         }
         result.Reverse();
         return result;
+    }
+
+    /// <summary>
+    /// How fully the best keyword hits name the query: the largest share of its content words found in the name of one
+    /// of the first ten keyword hits. A shopper who names the product ("doormat") gets 1; one who describes a need
+    /// ("stop the door from slamming") shares a stray word with unrelated names, and the keyword ranking then counts less.
+    /// </summary>
+    private static double Coverage(CatalogSnapshot snapshot, string query, List<string> fullText)
+    {
+        var words = CatalogSnapshot.WordsOf(query).Where(w => !StopWords.Contains(w)).Distinct().ToList();
+        if (words.Count == 0)
+        {
+            return 1;
+        }
+        var best = 0.0;
+        foreach (var id in fullText.Take(10))
+        {
+            if (snapshot.Index.TryGetValue(id, out var i))
+            {
+                best = Math.Max(best, words.Count(w => snapshot.NameHas(i, w) || (w.EndsWith('s') && snapshot.NameHas(i, w[..^1]))) / (double)words.Count);
+            }
+        }
+        return best;
     }
 
     /// <summary>Words of the query (not stop words) that no product document uses at all, when even the best match is not close.</summary>

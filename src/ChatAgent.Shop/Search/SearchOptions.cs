@@ -19,6 +19,13 @@ public sealed class SearchOptions
     [Range(0.0, 10.0)]
     public double KeywordWeight { get; set; } = 1.0;
 
+    /// <summary>
+    /// The keyword weight is scaled by coverage^this, where coverage is the largest share of the query's words that one
+    /// of the best keyword hits has in its name: 0 keeps the keyword weight fixed.
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double CoverageExponent { get; set; } = 2.0;
+
     /// <summary>Weight of the embedding ranking in the fusion.</summary>
     [Range(0.0, 10.0)]
     public double MeaningWeight { get; set; } = 1.0;
@@ -67,9 +74,10 @@ public sealed class SearchOptions
 
     /// <summary>
     /// Add the names of the products most often bought with each product to the text that is embedded (not to the
-    /// keyword index); changing the purchase log then re-embeds the products whose neighbours changed.
+    /// keyword index); changing the purchase log then re-embeds the products whose neighbours changed. Off by default:
+    /// on the labelled Online Retail queries it lowered nDCG@10 for both encoders (the names of companions blur a short title).
     /// </summary>
-    public bool EnrichWithCoPurchases { get; set; } = true;
+    public bool EnrichWithCoPurchases { get; set; }
 
     /// <summary>Index products whose search document is missing or stale when the host starts.</summary>
     public bool IndexOnStart { get; set; } = true;
