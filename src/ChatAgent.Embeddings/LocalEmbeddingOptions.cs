@@ -8,11 +8,12 @@ public sealed class LocalEmbeddingOptions : IValidatableObject
     public const string Section = "Embeddings";
 
     /// <summary>
-    /// The encoder product search uses: <c>ArcticXs</c> (Snowflake arctic-embed-xs, retrieval-tuned; default, chosen on
-    /// the labelled Online Retail query set) or <c>MiniLM</c> (all-MiniLM-L6-v2). The intent classifier always uses MiniLM.
-    /// Changing it re-embeds the catalogue at the next index run.
+    /// The encoder product search uses: <c>MiniLM</c> (all-MiniLM-L6-v2; default) or <c>ArcticXs</c> (Snowflake
+    /// arctic-embed-xs, retrieval-tuned, with its query prefix). On the labelled Online Retail queries the two tie
+    /// (fused nDCG@10 0.672 vs 0.677; paraphrases 0.381 vs 0.370); MiniLM wins on paraphrases, is already loaded for
+    /// the intent classifier and indexes faster. Changing it re-embeds the catalogue at the next index run.
     /// </summary>
-    public string Model { get; set; } = "ArcticXs";
+    public string Model { get; set; } = "MiniLM";
 
     /// <summary>The search encoder named by <see cref="Model"/>.</summary>
     public LocalEmbeddingModel SearchModel => LocalEmbeddingModel.Find(Model) ?? LocalEmbeddingModel.MiniLm;

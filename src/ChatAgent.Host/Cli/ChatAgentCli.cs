@@ -20,6 +20,7 @@ public static class ChatAgentCli
         // Search and recommendation evaluations live with the shop: added under the same "eval" verb.
         var eval = root.Subcommands.First(c => c.Name == "eval");
         eval.Subcommands.Add(ChatAgent.Shop.Cli.SearchCommands.EvalSearch());
+        eval.Subcommands.Add(ChatAgent.Shop.Cli.RecommendationEvalCommand.Create());
         return root;
     }
 

@@ -176,3 +176,37 @@ public static class SearchCommands
         return copy;
     }
 }
+
+/// <summary><c>chatagent eval recs [--data FOLDER] [--split DATE]</c>: personal recommendations on a time split of the Online Retail log.</summary>
+public static class RecommendationEvalCommand
+{
+    /// <summary>The <c>eval recs</c> subcommand.</summary>
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Online Retail folder (orders.csv, order_lines.csv; default ../shared/data/online-retail-uci beside the repository)" };
+        var split = new Option<DateTime?>("--split") { Description = "Train before, test from this date (default 2011-09-09: the last three months)" };
+        var command = new Command("recs", "HR@10 and NDCG@10 (95% CI) of personal recommendations against popularity and item-kNN, repeat and new-product protocols") { data, split };
+        command.SetAction(async (parse, ct) =>
+        {
+            var folder = parse.GetValue(data)?.FullName ?? Path.GetFullPath(Path.Combine(ContentRoot.Resolve(), "..", "shared", "data", "online-retail-uci"));
+            if (!File.Exists(Path.Combine(folder, "order_lines.csv")))
+            {
+                await Console.Error.WriteLineAsync($"eval recs: no order_lines.csv in {folder} (pass --data FOLDER).");
+                return 2;
+            }
+            var at = DateTime.SpecifyKind(parse.GetValue(split) ?? new DateTime(2011, 9, 9), DateTimeKind.Utc);
+            var purchases = PurchaseLog.ReadOnlineRetail(folder);
+            foreach (var repeats in new[] { true, false })
+            {
+                ct.ThrowIfCancellationRequested();
+                var report = Recommendations.RecommendationEvaluation.Run(purchases, at, repeatsCount: repeats);
+                Console.WriteLine(report);
+                var ours = report[Recommendations.RecommendationEvaluation.Ours];
+                var knn = report[Recommendations.RecommendationEvaluation.ItemKnn];
+                Console.WriteLine($"  ours / item-kNN: HR {ours.HitRate / Math.Max(1e-9, knn.HitRate):F2}x, NDCG {ours.Ndcg / Math.Max(1e-9, knn.Ndcg):F2}x");
+            }
+            return 0;
+        });
+        return command;
+    }
+}
