@@ -40,7 +40,7 @@ public sealed record RecommenderSettings
     /// Products the EASE matrix covers (the most bought; 0 = no EASE, "also bought" neighbours instead). Building costs
     /// O(n³): ~2,000 products take seconds.
     /// </summary>
-    public int EaseMaxItems { get; init; } = 2500;
+    public int EaseMaxItems { get; init; } = 1500;
 
     /// <summary>EASE's L2 regularisation λ (larger: smoother, more popular picks).</summary>
     public double EaseLambda { get; init; } = 300;
