@@ -1,6 +1,6 @@
 // Search latency (split into query embedding, full text, vector scoring, fusion, details) on the demo store and on a
 // catalogue of 50,000+ variants built from the Online Retail products; recommendation quality and latency on the
-// Online Retail log split by time. Usage: dotnet run -c Release [-- --rounds N] [--skip-large] [--skip-recommendations]
+// Online Retail log split by time. Usage: dotnet run -c Release [-- --rounds N] [--model MiniLM|ArcticXs] [--skip-large] [--skip-recommendations]
 using System.Diagnostics;
 using ChatAgent.Embeddings;
 using ChatAgent.ServiceDefaults;
@@ -18,7 +18,10 @@ var skipRecommendations = args.Contains("--skip-recommendations");
 var retail = FindShared("online-retail-uci");
 
 var stopwatch = Stopwatch.StartNew();
-using var embedder = new MiniLmEmbeddingGenerator(new LocalEmbeddingOptions());
+var modelName = args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault() ?? new LocalEmbeddingOptions().Model;
+var encoder = LocalEmbeddingModel.Find(modelName) ?? throw new ArgumentException($"--model {modelName}: use one of {string.Join(", ", LocalEmbeddingModel.All.Select(m => m.Name))}");
+using var embedder = new LocalEmbeddingGenerator(new LocalEmbeddingOptions(), encoder);
+Console.WriteLine($"encoder: {encoder.Name}");
 Console.WriteLine($"model loaded in {stopwatch.ElapsedMilliseconds} ms; {Environment.ProcessorCount} cores; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 
 string[] demoQueries = ["wireless earbuds", "warm jacket for hiking", "running shoes", "coffee machine", "something to carry my laptop",
@@ -150,7 +153,7 @@ sealed class Store : IAsyncDisposable
 {
     private readonly string _path;
 
-    private Store(string path, MiniLmEmbeddingGenerator embedder)
+    private Store(string path, LocalEmbeddingGenerator embedder)
     {
         _path = path;
         var connection = $"Data Source={path}";
@@ -166,7 +169,7 @@ sealed class Store : IAsyncDisposable
     public ProductSearchService Search { get; }
     public CatalogIndexer Indexer { get; }
 
-    public static async Task<Store> CreateAsync(MiniLmEmbeddingGenerator embedder)
+    public static async Task<Store> CreateAsync(LocalEmbeddingGenerator embedder)
     {
         var store = new Store(Path.Combine(Path.GetTempPath(), $"chatagent-bench-{Guid.NewGuid():N}.db"), embedder);
         await using (var shop = store.Shop.CreateDbContext())

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using ChatAgent.Shop;
+using ChatAgent.Shop.Formatting;
 using ChatAgent.Shop.Plugins;
 using ChatAgent.Shop.Search;
 using Microsoft.SemanticKernel;
@@ -12,9 +13,9 @@ namespace ChatAgent.Plugins.Products;
 /// </summary>
 /// <remarks>Configured by <c>Plugins:products:DescriptionLength</c> (characters of description shown, default 500).</remarks>
 [ChatAgentPlugin("products", Description = "Search the catalogue with filters; product details and availability.")]
-public sealed class ProductsPlugin(ProductSearchService search, PluginSettings settings)
+public sealed class ProductsPlugin(ProductSearchService search, PluginSettings settings, ShopFormat? format = null)
 {
-    [KernelFunction("search_products"), Description("Searches the catalogue by what the customer describes (e.g. 'wireless earbuds', 'warm jacket for hiking'), optionally filtered. Returns products with the variants (item ids) that match the filters.")]
+    [KernelFunction("search_products"), Description("Searches the catalogue by what the customer describes (e.g. 'wireless earbuds under $50', 'blue t-shirt size M', 'warm jacket for hiking, not leather'), optionally filtered. Constraints written in the query (price caps, colours, sizes, 'cheapest', 'in stock') are understood too. Returns products with the variants (item ids) that match; 'exact' is false when nothing matches every constraint, and 'alternatives' then lists the nearest products with 'why' they miss.")]
     public async Task<string> SearchAsync(
         [Description("What the customer is looking for, in their words")] string query,
         [Description("Lowest price, if the customer gave one")] decimal? min_price = null,
@@ -41,20 +42,31 @@ public sealed class ProductsPlugin(ProductSearchService search, PluginSettings s
         return ToolResult.Ok(new
         {
             query,
+            understood = result.Understood,
+            exact = result.Exact,
             count = result.Hits.Count,
-            products = result.Hits.Select(h => new
-            {
-                product_id = h.ProductId,
-                name = h.Name,
-                category = h.Category,
-                price = h.PriceFrom == h.PriceTo ? $"{h.PriceFrom:0.00}" : $"{h.PriceFrom:0.00}-{h.PriceTo:0.00}",
-                in_stock = h.InStock,
-                variants = h.MatchingVariants.Select(v => new { item_id = v.VariantId, options = v.Options, price = v.Price, available = v.Available }),
-                more_variants = h.VariantCount > h.MatchingVariants.Count ? h.VariantCount - h.MatchingVariants.Count : (int?)null,
-            }),
-            note = result.Hits.Count == 0 ? "no product matches; suggest other words or fewer filters" : null,
+            products = result.Hits.Select(Describe),
+            alternatives = result.Alternatives is { Count: > 0 } near ? near.Select(Describe) : null,
+            note = result.Hits.Count > 0 ? null
+                : result.Alternatives is { Count: > 0 } ? "nothing matches every constraint; say so plainly and offer the alternatives as such"
+                : "no product matches; suggest other words or fewer filters",
         });
     }
+
+    private ShopFormat Format => format ?? ShopFormat.Default;
+
+    /// <summary>One product of a search result; <c>why</c> only on alternatives.</summary>
+    private object Describe(ProductHit h) => new
+    {
+        product_id = h.ProductId,
+        name = h.Name,
+        category = h.Category,
+        price = Format.MoneyRange(h.PriceFrom, h.PriceTo),
+        in_stock = h.InStock,
+        variants = h.MatchingVariants.Select(v => new { item_id = v.VariantId, options = v.Options, price = v.Price, price_text = Format.Money(v.Price), available = v.Available }),
+        more_variants = h.VariantCount > h.MatchingVariants.Count ? h.VariantCount - h.MatchingVariants.Count : (int?)null,
+        why = h.Why,
+    };
 
     [KernelFunction("get_product_details"), Description("Gets a product's description and every variant (item id, options, price, availability), by product id or item id.")]
     public async Task<string> GetProductDetailsAsync([Description("Product id or item id")] string product_id, CancellationToken cancellationToken = default)

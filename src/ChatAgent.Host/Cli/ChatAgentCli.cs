@@ -15,15 +15,21 @@ public static class ChatAgentCli
             ChatAgent.Shop.Cli.PluginsCommand.Create(),
             ChatAgent.Host.AgentConsole.AgentsCommand.Create(),
             EvalVerb(),
+            ChatAgent.Shop.Cli.SearchCommands.Search(),
         };
         return root;
     }
 
-    /// <summary><c>eval intents</c> (the no-model classifier) and <c>eval tau-retail</c> (a model through the whole host).</summary>
+    /// <summary>
+    /// <c>eval intents</c> (the no-model classifier), <c>eval tau-retail</c> (a model through the whole host), and the
+    /// shop's <c>eval search</c> and <c>eval recs</c>.
+    /// </summary>
     private static Command EvalVerb()
     {
         var eval = ChatAgent.Orchestration.Intents.Eval.EvalCommand.Create();
         eval.Subcommands.Add(ChatAgent.Host.Eval.TauRetail.TauRetailEvalCommand.Create());
+        eval.Subcommands.Add(ChatAgent.Shop.Cli.SearchCommands.EvalSearch());
+        eval.Subcommands.Add(ChatAgent.Shop.Cli.RecommendationEvalCommand.Create());
         return eval;
     }
 

@@ -14,6 +14,8 @@ public sealed class ImportReport
     /// <summary>Rows already in the store (imports are idempotent: a second run inserts nothing).</summary>
     public int AlreadyPresent { get; private set; }
     public IReadOnlyList<RejectedRow> Rejected => _rejected;
+    /// <summary>Customer records created for a purchase log's customer ids (id only, no login data).</summary>
+    public int CustomersCreated { get; set; }
 
     public void CountRead() => Read++;
     public void CountInserted() => Inserted++;
@@ -22,7 +24,8 @@ public sealed class ImportReport
     public void Reject(string row, string reason) => _rejected.Add(new RejectedRow(row, reason));
 
     public override string ToString() =>
-        $"{Read} rows read: {Inserted} inserted, {Updated} updated, {AlreadyPresent} already present, {_rejected.Count} rejected";
+        $"{Read} rows read: {Inserted} inserted, {Updated} updated, {AlreadyPresent} already present, {_rejected.Count} rejected"
+        + (CustomersCreated > 0 ? $"; {CustomersCreated} customers created" : "");
 
     /// <summary>Prints the summary and every rejected row (the first <paramref name="maxRejected"/>).</summary>
     public void WriteTo(TextWriter output, int maxRejected = 50)

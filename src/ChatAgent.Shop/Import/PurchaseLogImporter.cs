@@ -33,6 +33,7 @@ public sealed class PurchaseLogImporter(ShopDbContext shop, CatalogIndexDbContex
             .Select(p => (p.OrderKey, p.Line)).ToHashSet();
 
         var pending = 0;
+        var customers = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in lines)
         {
             if (!productBySku.TryGetValue(line.Sku, out var productId))
@@ -45,6 +46,7 @@ public sealed class PurchaseLogImporter(ShopDbContext shop, CatalogIndexDbContex
                 report.Reject($"order {line.OrderKey[..Math.Min(20, line.OrderKey.Length)]} line {line.LineNumber}", "order, customer or SKU id too long");
                 continue;
             }
+            customers.Add(line.CustomerKey);
             if (!existing.Add((line.OrderKey, line.LineNumber)))
             {
                 report.CountAlreadyPresent();
@@ -64,6 +66,38 @@ public sealed class PurchaseLogImporter(ShopDbContext shop, CatalogIndexDbContex
             }
         }
         await index.SaveChangesAsync(cancellationToken);
+        report.CustomersCreated = await CreateCustomersAsync(customers, cancellationToken);
+        return report;
+    }
+
+    /// <summary>
+    /// A customer record (the log's id, empty name and email, so it can be verified only through an identity the shop
+    /// binds, never by guessing) for every customer of the log the store lacks: personal recommendations need one.
+    /// </summary>
+    private async Task<int> CreateCustomersAsync(HashSet<string> customerKeys, CancellationToken cancellationToken)
+    {
+        var known = (await shop.Customers.AsNoTracking().Select(c => c.Id).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var now = _time.GetUtcNow();
+        var added = 0;
+        foreach (var key in customerKeys.Where(k => k.Length > 0 && !known.Contains(k)))
+        {
+            shop.Customers.Add(new Customer { Id = key, FirstName = "", LastName = "", Email = "", CreatedAt = now });
+            if (++added % 1000 == 0)
+            {
+                await shop.SaveChangesAsync(cancellationToken);
+                shop.ChangeTracker.Clear();
+            }
+        }
+        await shop.SaveChangesAsync(cancellationToken);
+        shop.ChangeTracker.Clear();
+        return added;
+    }
+
+    /// <summary>Creates the catalogue products of a products file (Online Retail's <c>products.csv</c>) that are missing; no purchases.</summary>
+    public async Task<ImportReport> ImportProductsAsync(string productsPath, CancellationToken cancellationToken = default)
+    {
+        var report = new ImportReport();
+        await CreateProductsAsync(productsPath, report, cancellationToken);
         return report;
     }
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace ChatAgent.Shop.Recommendations;
 
-/// <summary>Quality of one recommender on a time split: hit rate and NDCG at K, and time per list.</summary>
-public sealed record RecommenderScore(string Name, double HitRate, double Ndcg, int Users, double MillisecondsPerList);
+/// <summary>Quality of one recommender on a time split: hit rate and NDCG at K (each ± the half-width of its 95% confidence interval over users), and time per list.</summary>
+public sealed record RecommenderScore(string Name, double HitRate, double Ndcg, int Users, double MillisecondsPerList, double HitRateCi = 0, double NdcgCi = 0);
 
 /// <summary>The three recommenders evaluated on the same users and split.</summary>
 public sealed record EvaluationReport(int K, DateTime SplitAt, bool RepeatsCount, int TrainPurchases, int TestUsers, TimeSpan BuildTime, IReadOnlyList<RecommenderScore> Scores)
@@ -12,7 +12,7 @@ public sealed record EvaluationReport(int K, DateTime SplitAt, bool RepeatsCount
 
     public override string ToString() =>
         $"split {SplitAt:yyyy-MM-dd}, {(RepeatsCount ? "repeat purchases count" : "new products only")}, {TrainPurchases:N0} train lines, {TestUsers:N0} test users, model built in {BuildTime.TotalSeconds:F1} s" + Environment.NewLine +
-        string.Join(Environment.NewLine, Scores.Select(s => $"  {s.Name,-12} HR@{K} {s.HitRate:F3}  NDCG@{K} {s.Ndcg:F3}  {s.MillisecondsPerList:F2} ms/list"));
+        string.Join(Environment.NewLine, Scores.Select(s => $"  {s.Name,-12} HR@{K} {s.HitRate:F3} ±{s.HitRateCi:F3}  NDCG@{K} {s.Ndcg:F3} ±{s.NdcgCi:F3}  {s.MillisecondsPerList:F2} ms/list"));
 }
 
 /// <summary>
@@ -63,7 +63,7 @@ public static class RecommendationEvaluation
         var scores = new List<RecommenderScore>();
         foreach (var (name, recommend) in recommenders)
         {
-            double hits = 0, ndcg = 0;
+            double hits = 0, ndcg = 0, ndcgSquares = 0;
             stopwatch.Restart();
             foreach (var (customer, bought) in users)
             {
@@ -85,9 +85,16 @@ public static class RecommendationEvaluation
                 }
                 hits += hit ? 1 : 0;
                 ndcg += dcg / ideal;
+                ndcgSquares += dcg / ideal * (dcg / ideal);
             }
             var elapsed = stopwatch.Elapsed.TotalMilliseconds;
-            scores.Add(new RecommenderScore(name, hits / Math.Max(1, users.Count), ndcg / Math.Max(1, users.Count), users.Count, elapsed / Math.Max(1, users.Count)));
+            var n = Math.Max(1, users.Count);
+            var hr = hits / n;
+            var mean = ndcg / n;
+            // Normal approximation over users (thousands of them): 1.96 standard errors.
+            var hrCi = 1.96 * Math.Sqrt(hr * (1 - hr) / n);
+            var ndcgCi = 1.96 * Math.Sqrt(Math.Max(0, ndcgSquares / n - mean * mean) / n);
+            scores.Add(new RecommenderScore(name, hr, mean, users.Count, elapsed / n, hrCi, ndcgCi));
         }
         return new EvaluationReport(k, splitAt, repeatsCount, train.Count, users.Count, buildTime, scores);
     }

@@ -35,6 +35,15 @@ public sealed record RecommenderSettings
 
     /// <summary>Weight of recent popularity, which breaks ties and fills short lists.</summary>
     public double PopularityWeight { get; init; } = 0.15;
+
+    /// <summary>
+    /// Products the EASE matrix covers (the most bought; 0 = no EASE, "also bought" neighbours instead). Building costs
+    /// O(n³): ~2,000 products take seconds.
+    /// </summary>
+    public int EaseMaxItems { get; init; } = 1500;
+
+    /// <summary>EASE's L2 regularisation λ (larger: smoother, more popular picks).</summary>
+    public double EaseLambda { get; init; } = 300;
 }
 
 /// <summary>
@@ -55,6 +64,7 @@ public sealed class RecommendationModel
     private readonly int _dimensions;
     private readonly int[] _byRecentPopularity;
     private readonly int[] _byBuyers;
+    private EaseModel? _ease;
 
     private readonly record struct Neighbour(int Item, float Score);
 
@@ -174,7 +184,10 @@ public sealed class RecommendationModel
             }
         }
 
-        return new RecommendationModel(settings, [.. items], index, recent, buyers, alsoBought, together, vectors, hasVector, dimensions, latest);
+        var ease = settings.EaseMaxItems > 1
+            ? EaseModel.Build(customers.Values.Select(b => b.Keys.ToArray()).ToList(), n, settings.EaseMaxItems, settings.EaseLambda)
+            : null;
+        return new RecommendationModel(settings, [.. items], index, recent, buyers, alsoBought, together, vectors, hasVector, dimensions, latest) { _ease = ease };
     }
 
     /// <summary>Best sellers of recent weeks (recency-weighted distinct buyers).</summary>
@@ -263,7 +276,11 @@ public sealed class RecommendationModel
     public IReadOnlyList<Recommendation> ForCustomer(IReadOnlyCollection<Purchase> history, int count, Func<string, bool>? include = null, bool allowRepeats = true)
     {
         var known = history.Select(p => _index.TryGetValue(p.ProductKey, out var i) ? (Item: i, p.At, p.OrderKey) : (Item: -1, p.At, p.OrderKey)).Where(p => p.Item >= 0).ToList();
-        var exclude = allowRepeats ? null : history.Select(p => p.ProductKey).ToHashSet(StringComparer.Ordinal);
+        // Repeats are only products bought in MinRepeatOrders or more orders: one purchase is no habit, so a product
+        // bought once is never suggested again, whichever signal would rank it.
+        var exclude = history.GroupBy(p => p.ProductKey, StringComparer.Ordinal)
+            .Where(g => !allowRepeats || g.Select(p => p.OrderKey).Distinct().Count() < Settings.MinRepeatOrders)
+            .Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         if (known.Count == 0)
         {
             return Popular(count, include, exclude);
@@ -280,15 +297,29 @@ public sealed class RecommendationModel
         var anchors = new Dictionary<int, (int Anchor, double Best)>();
         double[] Slot(int item) => components.TryGetValue(item, out var c) ? c : components[item] = new double[4];
 
-        foreach (var (item, (weight, _)) in weights)
+        if (_ease is not null)
         {
-            foreach (var neighbour in _alsoBought[item])
+            // EASE: weights fitted jointly over all products, so it is "customers who bought X also bought" without
+            // the pull of products that co-occur with everything.
+            var ease = new Dictionary<int, double>();
+            _ease.Score(weights.Select(w => (w.Key, w.Value.Weight)), ease, anchors);
+            foreach (var (item, score) in ease)
             {
-                var contribution = weight * neighbour.Score;
-                Slot(neighbour.Item)[0] += contribution;
-                if (!anchors.TryGetValue(neighbour.Item, out var a) || contribution > a.Best)
+                Slot(item)[0] = score;
+            }
+        }
+        else
+        {
+            foreach (var (item, (weight, _)) in weights)
+            {
+                foreach (var neighbour in _alsoBought[item])
                 {
-                    anchors[neighbour.Item] = (item, contribution);
+                    var contribution = weight * neighbour.Score;
+                    Slot(neighbour.Item)[0] += contribution;
+                    if (!anchors.TryGetValue(neighbour.Item, out var a) || contribution > a.Best)
+                    {
+                        anchors[neighbour.Item] = (item, contribution);
+                    }
                 }
             }
         }

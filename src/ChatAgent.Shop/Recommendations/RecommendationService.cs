@@ -171,7 +171,7 @@ public sealed class RecommendationService(
         // Order keys of different logs may collide; prefixing with the source keeps baskets apart.
         purchases.AddRange(imported.Select(p => new Purchase(p.CustomerKey, $"{p.Source}/{p.OrderKey}", p.ProductId, p.PurchasedAt.UtcDateTime, p.Quantity)));
 
-        var vectors = (await index.Documents.AsNoTracking().Where(d => d.Vector != null && d.Model == Embeddings.MiniLmEmbeddingGenerator.ModelId)
+        var vectors = (await index.Documents.AsNoTracking().Where(d => d.Vector != null)
                 .Select(d => new { d.ProductId, d.Vector }).ToListAsync(cancellationToken))
             .ToDictionary(d => d.ProductId, d => VectorCodec.ToFloats(d.Vector!), StringComparer.Ordinal);
         return RecommendationModel.Build(purchases, vectors, _options.ToSettings());

@@ -19,7 +19,7 @@ public sealed record IndexReport(int Products, int Embedded, int Unchanged, int 
 public sealed class CatalogIndexer(
     IDbContextFactory<ShopDbContext> shopFactory,
     CatalogIndexDbContextFactory indexFactory,
-    MiniLmEmbeddingGenerator embedder,
+    LocalEmbeddingGenerator embedder,
     IOptions<SearchOptions> options,
     TimeProvider time,
     ProductSearchService? search = null)
@@ -36,7 +36,8 @@ public sealed class CatalogIndexer(
         var existing = await LoadExistingAsync(cancellationToken);
         progress.Total = await shop.Products.CountAsync(cancellationToken);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new List<(string ProductId, string Title, string Body, string Hash, string? Tags)>();
+        var pending = new List<(string ProductId, string Title, string Body, string Hash, string? Tags, string? Related)>();
+        var related = options.Value.EnrichWithCoPurchases ? await CoPurchasedNamesAsync(shop, cancellationToken) : [];
         int done = 0, embedded = 0, unchanged = 0;
 
         string? after = null;
@@ -58,7 +59,8 @@ public sealed class CatalogIndexer(
                 seen.Add(product.Id);
                 var tags = existing.TryGetValue(product.Id, out var old) ? old.Tags : null;
                 var (title, body) = SearchDocumentBuilder.Build(product, tags);
-                var hash = SearchDocumentBuilder.Hash(title, body);
+                var also = related.GetValueOrDefault(product.Id);
+                var hash = SearchDocumentBuilder.Hash(embedder.Model.Id, title, also is null ? body : $"{body}\n{also}");
                 if (old is not null && old.Hash == hash && old.HasVector)
                 {
                     unchanged++;
@@ -66,7 +68,7 @@ public sealed class CatalogIndexer(
                     progress.Advance();
                     continue;
                 }
-                pending.Add((product.Id, title, body, hash, tags));
+                pending.Add((product.Id, title, body, hash, tags, also));
                 if (pending.Count >= batchSize)
                 {
                     embedded += await WriteAsync(pending, cancellationToken);
@@ -128,20 +130,60 @@ public sealed class CatalogIndexer(
     {
         await using var index = indexFactory.CreateDbContext();
         return await index.Documents.AsNoTracking()
-            .Select(d => new { d.ProductId, d.Tags, d.ContentHash, HasVector = d.Vector != null && d.Model == MiniLmEmbeddingGenerator.ModelId })
+            .Select(d => new { d.ProductId, d.Tags, d.ContentHash, HasVector = d.Vector != null && d.Model == embedder.Model.Id })
             .ToDictionaryAsync(d => d.ProductId, d => new ExistingDocument(d.Tags, d.ContentHash, d.HasVector), StringComparer.Ordinal, cancellationToken);
     }
 
-    private async Task<int> WriteAsync(List<(string ProductId, string Title, string Body, string Hash, string? Tags)> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// The names of the products most often in the same orders as each product (store orders and imported logs; at
+    /// least 3 shared orders, ranked by cosine of the order sets), as "often bought with A, B, C": what a product is
+    /// for is often clearest from what is bought with it.
+    /// </summary>
+    private async Task<Dictionary<string, string>> CoPurchasedNamesAsync(ShopDbContext shop, CancellationToken cancellationToken)
     {
-        var vectors = await embedder.GenerateAsync(batch.Select(b => SearchDocumentBuilder.EmbeddingText(b.Title, b.Body)).ToList(), cancellationToken: cancellationToken);
+        await using var index = indexFactory.CreateDbContext();
+        var lines = await index.Purchases.AsNoTracking().Select(p => new { Order = p.Source + "/" + p.OrderKey, p.ProductId }).ToListAsync(cancellationToken);
+        var store = await shop.OrderItems.AsNoTracking().Select(i => new { Order = i.OrderId, i.ProductId }).ToListAsync(cancellationToken);
+        if (lines.Count + store.Count == 0)
+        {
+            return [];
+        }
+        var baskets = lines.Concat(store).GroupBy(l => l.Order, StringComparer.Ordinal)
+            .Select(g => g.Select(l => l.ProductId).Distinct(StringComparer.Ordinal).Take(60).ToArray()).Where(b => b.Length > 1).ToList();
+        var orders = new Dictionary<string, int>(StringComparer.Ordinal);
+        var pairs = new Dictionary<(string, string), int>();
+        foreach (var basket in baskets)
+        {
+            foreach (var a in basket)
+            {
+                orders[a] = orders.GetValueOrDefault(a) + 1;
+                foreach (var b in basket)
+                {
+                    if (!ReferenceEquals(a, b) && a != b)
+                    {
+                        pairs[(a, b)] = pairs.GetValueOrDefault((a, b)) + 1;
+                    }
+                }
+            }
+        }
+        var names = await shop.Products.AsNoTracking().Select(p => new { p.Id, p.Name }).ToDictionaryAsync(p => p.Id, p => p.Name, StringComparer.Ordinal, cancellationToken);
+        return pairs.Where(p => p.Value >= 3)
+            .GroupBy(p => p.Key.Item1, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => "often bought with " + string.Join(", ", g
+                .OrderByDescending(p => p.Value / Math.Sqrt((double)orders[p.Key.Item1] * orders[p.Key.Item2]))
+                .Select(p => names.GetValueOrDefault(p.Key.Item2)).OfType<string>().Take(3)), StringComparer.Ordinal);
+    }
+
+    private async Task<int> WriteAsync(List<(string ProductId, string Title, string Body, string Hash, string? Tags, string? Related)> batch, CancellationToken cancellationToken)
+    {
+        var vectors = await embedder.GenerateAsync(batch.Select(b => SearchDocumentBuilder.EmbeddingText(b.Title, b.Related is null ? b.Body : b.Body.Length == 0 ? b.Related : $"{b.Body}. {b.Related}")).ToList(), cancellationToken: cancellationToken);
         await using var index = indexFactory.CreateDbContext();
         var ids = batch.Select(b => b.ProductId).ToList();
         var documents = await index.Documents.Where(d => ids.Contains(d.ProductId)).ToDictionaryAsync(d => d.ProductId, cancellationToken);
         var now = time.GetUtcNow();
         for (var i = 0; i < batch.Count; i++)
         {
-            var (productId, title, body, hash, tags) = batch[i];
+            var (productId, title, body, hash, tags, _) = batch[i];
             if (!documents.TryGetValue(productId, out var document))
             {
                 document = new ProductSearchDocument { ProductId = productId, Title = title, Body = body };
@@ -151,7 +193,7 @@ public sealed class CatalogIndexer(
             document.Body = body;
             document.Tags = tags;
             document.ContentHash = hash;
-            document.Model = MiniLmEmbeddingGenerator.ModelId;
+            document.Model = embedder.Model.Id;
             document.Vector = VectorCodec.ToBytes(vectors[i].Vector.Span);
             document.IndexedAt = now;
         }

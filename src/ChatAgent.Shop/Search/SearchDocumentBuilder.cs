@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using ChatAgent.Embeddings;
 
 namespace ChatAgent.Shop.Search;
 
@@ -34,9 +33,9 @@ internal static partial class SearchDocumentBuilder
     /// <summary>What the model reads: title first, since the model only sees 256 tokens.</summary>
     public static string EmbeddingText(string title, string body) => body.Length == 0 ? title : $"{title}. {(body.Length > 1000 ? body[..1000] : body)}";
 
-    public static string Hash(string title, string body)
+    public static string Hash(string model, string title, string body)
     {
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"{MiniLmEmbeddingGenerator.ModelId}\n{title}\n{body}"));
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"{model}\n{title}\n{body}"));
         return Convert.ToHexString(bytes);
     }
 }

@@ -110,6 +110,22 @@ public sealed class ImportTests
         var rows = await index.Purchases.OrderBy(p => p.Id).ToListAsync();
         Assert.Equal(["p-kettle", "p-hose", "p-tshirt"], rows.Select(r => r.ProductId));
         Assert.Equal("c4", rows[2].CustomerKey);
+
+        // The log's customers got records (id only: no name or email to be guessed), once, so they can be recommended to.
+        await using (var shop = store.Shop.CreateDbContext())
+        {
+            var customers = await shop.Customers.Where(c => c.Id == "c1" || c.Id == "c4").ToListAsync();
+            Assert.Equal(["c1", "c4"], customers.Select(c => c.Id).Order());
+            Assert.All(customers, c => Assert.Equal(("", ""), (c.Email, c.FirstName)));
+        }
+        var session = new ChatAgent.Shop.Conversations.CustomerSessionFactory(store.Shop, Microsoft.Extensions.Options.Options.Create(new ChatAgent.Shop.ShopOptions()), TimeProvider.System)
+            .Create("conv-import", "c1");
+        Assert.True((await session.VerifyFromBoundIdentityAsync()).Succeeded);
+        Assert.False((await session.VerifyByEmailAsync("")).Succeeded);
+        var picks = await store.Recommendations.ForCustomerAsync("c1", 5);
+        Assert.NotEmpty(picks);
+        // c1 bought the kettle and the hose once each: neither comes back as a "buy again".
+        Assert.DoesNotContain(picks, p => p.ProductId is "p-kettle" or "p-hose");
     }
 
     [Fact]
