@@ -77,6 +77,40 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
     }
 
     [Fact]
+    public async Task Closing_the_tab_and_coming_back_in_a_new_one_shows_the_same_conversation_until_it_expires()
+    {
+        await using var session = await fixture.NewSessionAsync();
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+        await widget.OpenAsync();
+        await widget.SendAsync("waiting for a person");
+        await Expect(widget.FinalReplyContaining("person")).ToHaveCountAsync(1);
+        var conversationId = await widget.ConversationIdAsync();
+        await session.Page.CloseAsync();
+
+        // A new tab of the same browser (the default storage is the shop's localStorage).
+        var again = new WidgetPage(await session.Context.NewPageAsync());
+        await again.GotoShopAsync();
+        await again.OpenAsync();
+        await Expect(again.UserMessages).ToHaveCountAsync(1);
+        await Expect(again.UserMessages.First).ToContainTextAsync("waiting for a person");
+        await Expect(again.FinalReplyContaining("person")).ToHaveCountAsync(1);
+        Assert.Equal(conversationId, await again.ConversationIdAsync());
+
+        // A conversation stored longer ago than data-storage-hours (24) is forgotten: the next visit starts afresh.
+        await again.Page.EvaluateAsync(
+            "() => { for (let i = 0; i < localStorage.length; i++) { const k = localStorage.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) { const v = JSON.parse(localStorage.getItem(k)); v.savedAt = Date.now() - 25 * 3600 * 1000; localStorage.setItem(k, JSON.stringify(v)); } } }");
+        await again.Page.CloseAsync();
+        var later = new WidgetPage(await session.Context.NewPageAsync());
+        await later.GotoShopAsync();
+        await later.OpenAsync();
+        await Expect(later.UserMessages).ToHaveCountAsync(0);
+        await later.SendAsync("a new question");
+        await Expect(later.FinalReplyContaining("question")).ToHaveCountAsync(1);
+        Assert.NotEqual(conversationId, await later.ConversationIdAsync());
+    }
+
+    [Fact]
     public async Task Html_in_a_message_is_shown_as_text_and_never_runs()
     {
         await using var session = await fixture.NewSessionAsync();

@@ -9,6 +9,7 @@ using ChatAgent.Llm;
 using ChatAgent.Orchestration;
 using ChatAgent.Shop;
 using ChatAgent.ServiceDefaults;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.FileProviders;
@@ -62,6 +63,10 @@ public static class ChatAgentApp
 
     private static IServiceCollection AddApplicationServices(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
+        var data = DataFolder.FromConfiguration(configuration, contentRoot);
+        services.AddSingleton(data);
+        // Sign-in cookies and other protected payloads stay readable after a restart.
+        services.AddDataProtection().SetApplicationName("ChatAgent").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Path, "keys")));
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureHttpJsonOptions(o => ActivityJson.Configure(o.SerializerOptions));
         services.AddConversations(configuration, contentRoot);

@@ -4,7 +4,9 @@
  *           data-primary-color="#0b5" defer></script>
  *
  * Optional data attributes: data-direct-line (Direct Line base URL, default <script origin>/v3/directline),
- * data-subtitle, data-greeting, data-position ("right" | "left"), data-storage ("session" | "local"),
+ * data-subtitle, data-greeting, data-position ("right" | "left"), data-storage ("local" default: the chat
+ * follows the customer across tabs and visits | "session": this tab only), data-storage-hours (default 24: a
+ * stored conversation older than this is forgotten),
  * data-max-length (default 4000), data-transport ("auto" | "polling"), data-open ("true" opens on load),
  * data-starters ("Track my order|Start a return": buttons offered before the first message).
  * Any element with a data-chatagent-open attribute on the page opens the chat when clicked, and
@@ -32,7 +34,8 @@
     greeting: data.greeting ?? 'Hi! How can we help you today?',
     primaryColor: data.primaryColor || '#2563eb',
     position: data.position === 'left' ? 'left' : 'right',
-    storage: data.storage === 'local' ? 'local' : 'session',
+    storage: data.storage === 'session' ? 'session' : 'local',
+    storageHours: Math.max(0, Number(data.storageHours ?? '24') || 24),
     maxLength: Math.max(1, parseInt(data.maxLength || '4000', 10) || 4000),
     transport: data.transport === 'polling' ? 'polling' : 'auto',
     openOnLoad: data.open === 'true',
@@ -335,6 +338,12 @@
         this.storage = null; // storage blocked (privacy mode): the chat still works, without resume.
       }
       this.value = this.read(this.key) || {};
+      // A conversation left untouched longer than data-storage-hours is forgotten (a shared computer, a
+      // question from last week): the next message starts a new one.
+      if (this.value.savedAt && Date.now() - this.value.savedAt > config.storageHours * 3600 * 1000) {
+        this.value = { userId: this.value.userId };
+        this.save();
+      }
       if (!this.value.userId) {
         this.value.userId = randomId('dl_');
         this.save();
@@ -352,6 +361,7 @@
 
     save() {
       try {
+        this.value.savedAt = Date.now();
         this.storage?.setItem(this.key, JSON.stringify(this.value));
       } catch {
         /* quota or blocked storage: resume is best effort */
