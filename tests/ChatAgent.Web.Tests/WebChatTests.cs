@@ -89,6 +89,29 @@ public sealed class WebChatTests(BrowserHostFixture fixture)
     }
 
     [Fact]
+    public async Task Web_chat_draws_product_results_as_hero_cards_and_orders_as_suggested_actions()
+    {
+        await using var session = await OpenWebChatAsync();
+        var page = session.Page;
+        var sendBox = page.Locator("[data-id='webchat-sendbox-input']");
+        await sendBox.FillAsync(CardsBot.ShowProducts);
+        await sendBox.PressAsync("Enter");
+
+        var transcript = page.Locator(".webchat__basic-transcript__transcript");
+        await Expect(transcript.Locator(".webchat__carousel-layout")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(transcript.GetByText("$768.27–$1,014.45")).ToHaveCountAsync(1);
+        await Expect(transcript.GetByRole(AriaRole.Button, new() { Name = "View product" })).Not.ToHaveCountAsync(0);
+
+        await sendBox.FillAsync(CardsBot.WhichOrder);
+        await sendBox.PressAsync("Enter");
+        var order = page.GetByRole(AriaRole.Toolbar, new() { Name = "Suggested actions" }).GetByRole(AriaRole.Button, new() { Name = "#W8771299 (shipped)" });
+        await Expect(order).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await order.ClickAsync();
+        await Expect(transcript.Locator(".webchat__bubble__content").Filter(new() { HasText = "You said: #W8771299" })).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        Assert.Empty(session.Errors);
+    }
+
+    [Fact]
     public async Task Web_chat_sends_a_message_that_is_not_marked_failed_and_shows_the_bots_reply()
     {
         await using var session = await OpenWebChatAsync();

@@ -55,6 +55,7 @@
   // After an agent resolves the chat the host asks for a rating; the widget answers with the rating event.
   const RATING_REQUEST_EVENT = 'chatagent.rating.request';
   const RATING_EVENT = 'chatagent.rating';
+  const HERO_CARD = 'application/vnd.microsoft.card.hero';
 
   // ---------------------------------------------------------------------------------------------
   // Small helpers
@@ -1169,12 +1170,51 @@
         if (!attachment || typeof attachment !== 'object') continue;
         const href = typeof attachment.contentUrl === 'string' ? safeHref(attachment.contentUrl) : null;
         const name = typeof attachment.name === 'string' && attachment.name ? attachment.name : 'Attachment';
-        if (href) bubble.append(el('p', { class: 'ca-attachment' }, link(href, [document.createTextNode(name)])));
+        if (attachment.contentType === HERO_CARD && attachment.content && typeof attachment.content === 'object') {
+          bubble.append(this.renderHeroCard(attachment.content));
+        } else if (href) bubble.append(el('p', { class: 'ca-attachment' }, link(href, [document.createTextNode(name)])));
         else if (attachment.content && typeof attachment.content === 'object' && typeof attachment.content.title === 'string') {
           bubble.append(el('p', { class: 'ca-attachment' }, el('strong', { text: attachment.content.title })));
           if (typeof attachment.content.text === 'string') bubble.append(renderMarkdown(attachment.content.text));
         }
       }
+    }
+
+    /** A Bot Framework hero card (product results): picture, title, subtitle, text and its buttons. */
+    renderHeroCard(card) {
+      const title = typeof card.title === 'string' ? card.title : '';
+      const node = el('article', { class: 'ca-card' });
+      if (title) node.setAttribute('aria-label', title);
+      const image = Array.isArray(card.images) ? card.images.find((i) => i && typeof i.url === 'string') : null;
+      const src = image ? safeHref(image.url) : null;
+      if (src && /^https?:/.test(src)) {
+        node.append(el('img', { class: 'ca-card-image', src, alt: typeof image.alt === 'string' ? image.alt : title, loading: 'lazy' }));
+      }
+      if (title) node.append(el('p', { class: 'ca-card-title', text: title }));
+      if (typeof card.subtitle === 'string' && card.subtitle) node.append(el('p', { class: 'ca-card-subtitle', text: card.subtitle }));
+      if (typeof card.text === 'string' && card.text) node.append(el('div', { class: 'ca-card-text' }, renderMarkdown(card.text)));
+      const buttons = Array.isArray(card.buttons) ? card.buttons.filter((b) => b && (typeof b.title === 'string' || typeof b.value === 'string')) : [];
+      if (buttons.length) {
+        const row = el('div', { class: 'ca-card-actions' });
+        for (const action of buttons) {
+          const label = String(action.title ?? action.value);
+          if (action.type === 'openUrl') {
+            const href = safeHref(String(action.value ?? ''));
+            if (!href) continue;
+            const a = link(href, [document.createTextNode(label)]);
+            a.className = 'ca-card-button';
+            if (title) a.setAttribute('aria-label', `${label}: ${title}`);
+            row.append(a);
+          } else {
+            const button = el('button', { type: 'button', class: 'ca-card-button', text: label });
+            if (title && !label.includes(title)) button.setAttribute('aria-label', `${label}: ${title}`);
+            button.addEventListener('click', () => this.runAction(action));
+            row.append(button);
+          }
+        }
+        node.append(row);
+      }
+      return node;
     }
 
     updateSuggestions(activities) {
