@@ -333,7 +333,10 @@ internal sealed partial class IntentEngine(
         {
             return await flow.ReplyAsync(intent, $"Sorry, I couldn't {what} just now: {ErrorOf(result)}", failed: true);
         }
-        return await flow.ReplyAsync(intent, "Here's what I found:\n" + Listing(result));
+        // [experience hook: product cards] the products also go as hero cards (Replies.ProductCards); the lead
+        // re-wires this into the dialogue helper's ReplyAsync(..., attachments) at merge.
+        var cards = flow.Engine.Services.GetService<Replies.ProductCards>()?.FromSearchResult(result);
+        return await flow.ReplyAsync(intent, "Here's what I found:\n" + Listing(result), attachments: cards);
     }
 
     private static async Task<IntentTurnResult> NeedsPersonAfterVerificationAsync(Flow flow, string intent, string? orderId, string what)
@@ -478,7 +481,9 @@ internal sealed partial class IntentEngine(
             return result;
         }
 
-        public async Task<IntentTurnResult> ReplyAsync(string intent, string text, bool failed = false, string? awaiting = null, string? orderId = null, IReadOnlyList<string>? suggestions = null, JsonObject? extra = null)
+        public IntentEngine Engine => engine;
+
+        public async Task<IntentTurnResult> ReplyAsync(string intent, string text, bool failed = false, string? awaiting = null, string? orderId = null, IReadOnlyList<string>? suggestions = null, JsonObject? extra = null, IReadOnlyList<Attachment>? attachments = null)
         {
             var state = new JsonObject { ["mode"] = "intent", ["intent"] = intent, ["outcome"] = failed ? "failed" : "ok" };
             if (awaiting is not null) state["awaiting"] = awaiting;
@@ -492,6 +497,9 @@ internal sealed partial class IntentEngine(
                 Text = text,
                 ChannelData = new JsonObject { [TranscriptEvents.StateKey] = state },
                 SuggestedActions = suggestions is null ? null : new SuggestedActions { Actions = [.. suggestions.Select(s => CardAction.ImBack(s))] },
+                // [experience hook: product cards]
+                Attachments = attachments is { Count: > 0 } ? [.. attachments] : null,
+                AttachmentLayout = attachments is { Count: > 1 } ? "carousel" : null,
             };
             if (_stream is not null)
             {
