@@ -32,6 +32,10 @@ public static class ChatAgentApp
         configure?.Invoke(builder);
 
         builder.AddServiceDefaults();
+        // Ctrl+C: running turns get Conversations:ShutdownDrainSeconds (the scheduler's own drain); open streams
+        // and other stragglers do not hold the host past that plus a little (it waited the default 30 s).
+        var drainSeconds = builder.Configuration.GetValue("Conversations:ShutdownDrainSeconds", 10);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Clamp(drainSeconds, 0, 3600) + 3));
         builder.Services.AddApplicationServices(builder.Configuration, builder.Environment.ContentRootPath);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
 
