@@ -50,6 +50,7 @@ public static class ChatAgentApp
         app.MapDirectLine();
         app.MapBotFrameworkChannel();
         app.MapDemoShop();
+        app.MapDemoStorefront();
         app.MapAgentConsole();
         return app;
     }
