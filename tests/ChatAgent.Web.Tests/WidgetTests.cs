@@ -96,6 +96,9 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
         await Expect(again.UserMessages.First).ToContainTextAsync("waiting for a person");
         await Expect(again.FinalReplyContaining("person")).ToHaveCountAsync(1);
         Assert.Equal(conversationId, await again.ConversationIdAsync());
+        // The header speaks for the assistant only: "Online" read as "a person is there" at midnight.
+        await Expect(again.Status).ToContainTextAsync("Assistant ready");
+        await Expect(again.Status).Not.ToContainTextAsync("Online");
 
         // A conversation stored longer ago than data-storage-hours (24) is forgotten: the next visit starts afresh.
         await again.Page.EvaluateAsync(
@@ -536,7 +539,7 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
     }
 
     private static Task<double> StoredExpiryAsync(IPage page) => page.EvaluateAsync<double>(
-        "() => { for (let i = 0; i < sessionStorage.length; i++) { const k = sessionStorage.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) return JSON.parse(sessionStorage.getItem(k)).expiresAt ?? 0; } return 0; }");
+        "() => { for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i++) { const k = s.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) return JSON.parse(s.getItem(k)).expiresAt ?? 0; } return 0; }");
 
     private static Task RecordStreamGrowthAsync(IPage page) => page.EvaluateAsync(
         """

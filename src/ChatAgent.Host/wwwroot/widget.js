@@ -1429,7 +1429,8 @@
       const labels = {
         idle: 'We reply in seconds',
         connecting: 'Connecting…',
-        online: this.lastAgentName ? `Chatting with ${this.lastAgentName}` : 'Online',
+        // Connected means the assistant answers; it never claims a person is online when nobody may be.
+        online: this.lastAgentName ? `Chatting with ${this.lastAgentName}` : 'Assistant ready',
         reconnecting: 'Reconnecting…',
         failed: 'Offline',
       };
