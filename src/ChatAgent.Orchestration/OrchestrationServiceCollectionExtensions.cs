@@ -50,6 +50,7 @@ public static class OrchestrationServiceCollectionExtensions
         services.TryAddSingleton(sp => new KnowledgeBase(sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.KnowledgePath, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()));
         services.TryAddSingleton(sp => new PromptLibrary(sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.PromptsPath));
         services.TryAddSingleton<TranscriptReader>();
+        services.TryAddSingleton(sp => new Replies.ProductCards(sp.GetRequiredService<ChatAgent.Shop.Formatting.ShopFormat>()));
         services.TryAddSingleton<HandoffService>();
         services.TryAddSingleton<ModelTurnRunner>();
         // With a local model: the system prompt and all enabled tools must fit one conversation's prompt (start-up error otherwise).

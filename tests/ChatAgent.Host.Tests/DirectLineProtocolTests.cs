@@ -66,7 +66,7 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
         var streaming = chunks.Where(c => c.ChannelData!["streamType"]!.GetValue<string>() == "streaming").ToList();
         Assert.NotEmpty(streaming);
         var streamId = chunks[0].Id;
-        Assert.All(chunks.Skip(1), c => Assert.Equal(streamId, c.ChannelData!["streamId"]!.GetValue<string>()));
+        Assert.All(chunks, c => Assert.Equal(streamId, c.ChannelData!["streamId"]!.GetValue<string>()));
         var sequences = chunks.Select(c => c.ChannelData!["streamSequence"]!.GetValue<int>()).ToList();
         Assert.Equal(sequences.Order(), sequences);
         var final = frames.Last().Activity;

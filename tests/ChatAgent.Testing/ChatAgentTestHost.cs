@@ -49,6 +49,7 @@ public sealed class ChatAgentTestHost : IAsyncDisposable
             ["DirectLine:Secret"] = TestSecret,
             ["ConnectionStrings:ChatAgent"] = $"Data Source={Path.Combine(dataDirectory, "chatagent.db")}",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Hosting:DataDirectory"] = dataDirectory,
             // The demo shop is generated on a fresh database; tests that need it set Shop:SeedDemoData=true.
             ["Shop:SeedDemoData"] = "false",
         };

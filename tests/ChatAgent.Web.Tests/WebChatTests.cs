@@ -40,20 +40,83 @@ public sealed class WebChatTests(BrowserHostFixture fixture)
         </html>
         """;
 
-    [Fact]
-    public async Task Web_chat_sends_a_message_that_is_not_marked_failed_and_shows_the_bots_reply()
+    private async Task<BrowserSession> OpenWebChatAsync(int width = 1280, int height = 800)
     {
         var bundle = WebTools.RequireWebChatBundle();
-        await using var session = await fixture.NewSessionAsync();
+        var session = await fixture.NewSessionAsync(width, height);
         var page = session.Page;
         await page.RouteAsync(fixture.BaseUrl + BundlePath, route =>
             route.FulfillAsync(new() { Path = bundle, ContentType = "text/javascript; charset=utf-8" }));
-
         await page.GotoAsync("/health");
         await page.SetContentAsync(PageHtml);
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-rendered", "true");
+        await Expect(page.Locator("[data-id='webchat-sendbox-input']")).ToBeEditableAsync();
+        // Text typed before Web Chat has connected is dropped; its screen-reader status says when it has.
+        await Expect(page.GetByText("Connectivity Status: Connected")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        return session;
+    }
+
+    [Theory]
+    [InlineData(1280, 800)]
+    [InlineData(360, 740)]
+    public async Task Web_chat_draws_three_livestreamed_replies_each_below_the_question_it_answers(int width, int height)
+    {
+        await using var session = await OpenWebChatAsync(width, height);
+        var page = session.Page;
         var sendBox = page.Locator("[data-id='webchat-sendbox-input']");
-        await Expect(sendBox).ToBeEditableAsync();
+        // The bubbles themselves (the screen-reader live region repeats every message as text too).
+        var bubbles = page.Locator(".webchat__basic-transcript__transcript .webchat__bubble__content");
+        string[] questions = ["where is my order", "my email is alpha at example dot com", "order number W8771299"];
+        foreach (var question in questions)
+        {
+            await sendBox.FillAsync(question);
+            await sendBox.PressAsync("Enter");
+            await Expect(bubbles.Filter(new() { HasText = "You said: " + question })).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        }
+
+        // Web Chat's own order of the activities on screen: question, its answer, next question, its answer...
+        var shown = (await bubbles.AllInnerTextsAsync())
+            .Select(text => text.Trim())
+            .Where(text => text.Length > 0)
+            .ToList();
+        var expected = questions.SelectMany(q => new[] { q, "You said: " + q }).ToList();
+        var positions = expected.Select(line => shown.FindIndex(text => text.StartsWith(line, StringComparison.Ordinal))).ToList();
+        Assert.True(positions.All(p => p >= 0), "missing: " + string.Join(" | ", shown));
+        Assert.True(positions.SequenceEqual(positions.Order()) && positions.Distinct().Count() == positions.Count,
+            "Web Chat shows the turns out of order: " + string.Join(" | ", shown));
+        Assert.Equal(6, shown.Count);
+        Assert.Empty(session.Errors);
+    }
+
+    [Fact]
+    public async Task Web_chat_draws_product_results_as_hero_cards_and_orders_as_suggested_actions()
+    {
+        await using var session = await OpenWebChatAsync();
+        var page = session.Page;
+        var sendBox = page.Locator("[data-id='webchat-sendbox-input']");
+        await sendBox.FillAsync(CardsBot.ShowProducts);
+        await sendBox.PressAsync("Enter");
+
+        var transcript = page.Locator(".webchat__basic-transcript__transcript");
+        await Expect(transcript.Locator(".webchat__carousel-layout")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(transcript.GetByText("$768.27–$1,014.45")).ToHaveCountAsync(1);
+        await Expect(transcript.GetByRole(AriaRole.Button, new() { Name = "View product" })).Not.ToHaveCountAsync(0);
+
+        await sendBox.FillAsync(CardsBot.WhichOrder);
+        await sendBox.PressAsync("Enter");
+        var order = page.GetByRole(AriaRole.Toolbar, new() { Name = "Suggested actions" }).GetByRole(AriaRole.Button, new() { Name = "#W8771299 (shipped)" });
+        await Expect(order).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await order.ClickAsync();
+        await Expect(transcript.Locator(".webchat__bubble__content").Filter(new() { HasText = "You said: #W8771299" })).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        Assert.Empty(session.Errors);
+    }
+
+    [Fact]
+    public async Task Web_chat_sends_a_message_that_is_not_marked_failed_and_shows_the_bots_reply()
+    {
+        await using var session = await OpenWebChatAsync();
+        var page = session.Page;
+        var sendBox = page.Locator("[data-id='webchat-sendbox-input']");
 
         await sendBox.FillAsync("hello from web chat");
         await sendBox.PressAsync("Enter");

@@ -77,6 +77,88 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
     }
 
     [Fact]
+    public async Task Closing_the_tab_and_coming_back_in_a_new_one_shows_the_same_conversation_until_it_expires()
+    {
+        await using var session = await fixture.NewSessionAsync();
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+        await widget.OpenAsync();
+        await widget.SendAsync("waiting for a person");
+        await Expect(widget.FinalReplyContaining("person")).ToHaveCountAsync(1);
+        var conversationId = await widget.ConversationIdAsync();
+        await session.Page.CloseAsync();
+
+        // A new tab of the same browser (the default storage is the shop's localStorage).
+        var again = new WidgetPage(await session.Context.NewPageAsync());
+        await again.GotoShopAsync();
+        await again.OpenAsync();
+        await Expect(again.UserMessages).ToHaveCountAsync(1);
+        await Expect(again.UserMessages.First).ToContainTextAsync("waiting for a person");
+        await Expect(again.FinalReplyContaining("person")).ToHaveCountAsync(1);
+        Assert.Equal(conversationId, await again.ConversationIdAsync());
+        // The header speaks for the assistant only: "Online" read as "a person is there" at midnight.
+        await Expect(again.Status).ToContainTextAsync("Assistant ready");
+        await Expect(again.Status).Not.ToContainTextAsync("Online");
+
+        // A conversation stored longer ago than data-storage-hours (24) is forgotten: the next visit starts afresh.
+        await again.Page.EvaluateAsync(
+            "() => { for (let i = 0; i < localStorage.length; i++) { const k = localStorage.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) { const v = JSON.parse(localStorage.getItem(k)); v.savedAt = Date.now() - 25 * 3600 * 1000; localStorage.setItem(k, JSON.stringify(v)); } } }");
+        await again.Page.CloseAsync();
+        var later = new WidgetPage(await session.Context.NewPageAsync());
+        await later.GotoShopAsync();
+        await later.OpenAsync();
+        await Expect(later.UserMessages).ToHaveCountAsync(0);
+        await later.SendAsync("a new question");
+        await Expect(later.FinalReplyContaining("question")).ToHaveCountAsync(1);
+        Assert.NotEqual(conversationId, await later.ConversationIdAsync());
+    }
+
+    [Theory]
+    [InlineData(1280, 800)]
+    [InlineData(360, 740)]
+    public async Task Product_results_show_as_cards_with_price_options_and_a_link_and_orders_as_buttons(int width, int height)
+    {
+        await using var session = await fixture.NewSessionAsync(width, height);
+        var widget = new WidgetPage(session.Page);
+        await widget.GotoShopAsync();
+        await widget.OpenAsync();
+        await widget.SendAsync(CardsBot.ShowProducts);
+
+        var cards = session.Page.Locator(".ca-msg-bot .ca-card");
+        await Expect(cards).ToHaveCountAsync(2);
+        var laptop = session.Page.GetByRole(AriaRole.Article, new() { Name = "Laptop", Exact = true });
+        await Expect(laptop.Locator(".ca-card-subtitle")).ToHaveTextAsync("$768.27–$1,014.45");
+        await Expect(laptop.Locator(".ca-card-text")).ToContainTextAsync("color: silver, black");
+        var view = laptop.GetByRole(AriaRole.Link, new() { Name = "View product: Laptop" });
+        Assert.EndsWith("/shop/products/4760268021", await view.GetAttributeAsync("href"));
+        Assert.Equal("_blank", await view.GetAttributeAsync("target"));
+        var box = await laptop.BoundingBoxAsync();
+        Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= width, $"the card overflows a {width} px screen: {box?.X}+{box?.Width}");
+
+        // "Tell me more" asks the bot about that product, as if typed.
+        await laptop.GetByRole(AriaRole.Button, new() { Name = "Tell me more: Laptop" }).ClickAsync();
+        await Expect(widget.UserMessages.Last).ToContainTextAsync("Tell me more about Laptop");
+        await Expect(widget.FinalReplyContaining("Laptop").Last).ToContainTextAsync("You said:");
+
+        // Choices (the customer's orders) are buttons that send their value.
+        await widget.SendAsync(CardsBot.WhichOrder);
+        var order = widget.Suggestions.GetByRole(AriaRole.Button, new() { Name = "#W8771299 (shipped)" });
+        await Expect(order).ToBeVisibleAsync();
+        await order.ClickAsync();
+        await Expect(widget.UserMessages.Last.Locator(".ca-bubble")).ToHaveTextAsync("#W8771299");
+        await Expect(widget.FinalReplyContaining("W8771299")).ToHaveCountAsync(1);
+
+        var results = await session.Page.RunAxe();
+        var serious = results.Violations
+            .Where(v => v.Impact is "serious" or "critical")
+            .Where(v => v.Nodes.Any(n => n.Target.ToString().Contains("ca-", StringComparison.Ordinal) || n.Html.Contains("ca-", StringComparison.Ordinal)))
+            .Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join("; ", v.Nodes.Select(n => n.Target))}")
+            .ToList();
+        Assert.True(serious.Count == 0, "axe found: " + string.Join(Environment.NewLine, serious));
+        Assert.Empty(session.Errors);
+    }
+
+    [Fact]
     public async Task Html_in_a_message_is_shown_as_text_and_never_runs()
     {
         await using var session = await fixture.NewSessionAsync();
@@ -457,7 +539,7 @@ public sealed class WidgetTests(BrowserHostFixture fixture)
     }
 
     private static Task<double> StoredExpiryAsync(IPage page) => page.EvaluateAsync<double>(
-        "() => { for (let i = 0; i < sessionStorage.length; i++) { const k = sessionStorage.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) return JSON.parse(sessionStorage.getItem(k)).expiresAt ?? 0; } return 0; }");
+        "() => { for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i++) { const k = s.key(i); if (k.startsWith('chatagent:v1:') && !k.endsWith(':ui')) return JSON.parse(s.getItem(k)).expiresAt ?? 0; } return 0; }");
 
     private static Task RecordStreamGrowthAsync(IPage page) => page.EvaluateAsync(
         """

@@ -52,7 +52,8 @@ internal sealed class TurnContext(ConversationService conversations, Conversatio
 
     /// <summary>
     /// Bot Framework livestreaming: typing activities carrying the whole text so far, tagged with the id of the
-    /// first chunk (the stream id) and a rising sequence number, closed by a final message.
+    /// first chunk (the stream id, on the first chunk as well) and a rising sequence number, closed by a final
+    /// message with the same stream id.
     /// </summary>
     private sealed class ReplyStream(TurnContext turn, TimeSpan interval) : IReplyStream
     {
@@ -152,15 +153,12 @@ internal sealed class TurnContext(ConversationService conversations, Conversatio
                 ChannelData = new JsonObject { ["streamType"] = streamType, ["streamSequence"] = _sequence },
                 Entities = [new JsonObject { ["type"] = "streaminfo", ["streamType"] = streamType, ["streamSequence"] = _sequence }],
             };
-            if (_streamId is null)
-            {
-                _streamId = chunk.Id;
-            }
-            else
-            {
-                chunk.ChannelData["streamId"] = _streamId;
-                chunk.Entities[0]["streamId"] = _streamId;
-            }
+            // Every chunk names its stream, the first one too (its own id). Web Chat 4.18 places a chunk next to the
+            // chunks with the same channelData.streamId; a first chunk without one matched every earlier stream's
+            // first chunk and was drawn above them, and above the question it answers.
+            _streamId ??= chunk.Id;
+            chunk.ChannelData["streamId"] = _streamId;
+            chunk.Entities[0]["streamId"] = _streamId;
             turn.PublishTransient(chunk);
         }
     }

@@ -9,6 +9,7 @@ using ChatAgent.Llm;
 using ChatAgent.Orchestration;
 using ChatAgent.Shop;
 using ChatAgent.ServiceDefaults;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.FileProviders;
@@ -31,6 +32,10 @@ public static class ChatAgentApp
         configure?.Invoke(builder);
 
         builder.AddServiceDefaults();
+        // Ctrl+C: running turns get Conversations:ShutdownDrainSeconds (the scheduler's own drain); open streams
+        // and other stragglers do not hold the host past that plus a little (it waited the default 30 s).
+        var drainSeconds = builder.Configuration.GetValue("Conversations:ShutdownDrainSeconds", 10);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Clamp(drainSeconds, 0, 3600) + 3));
         builder.Services.AddApplicationServices(builder.Configuration, builder.Environment.ContentRootPath);
         var hosting = builder.Configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = hosting.MaxRequestBodyBytes);
@@ -49,6 +54,7 @@ public static class ChatAgentApp
         app.MapDirectLine();
         app.MapBotFrameworkChannel();
         app.MapDemoShop();
+        app.MapDemoStorefront();
         app.MapAgentConsole();
         return app;
     }
@@ -66,6 +72,10 @@ public static class ChatAgentApp
 
     private static IServiceCollection AddApplicationServices(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
+        var data = DataFolder.FromConfiguration(configuration, contentRoot);
+        services.AddSingleton(data);
+        // Sign-in cookies and other protected payloads stay readable after a restart.
+        services.AddDataProtection().SetApplicationName("ChatAgent").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Path, "keys")));
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HostingOptions>().Bind(configuration.GetSection(HostingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureHttpJsonOptions(o => ActivityJson.Configure(o.SerializerOptions));

@@ -4,7 +4,9 @@
  *           data-primary-color="#0b5" defer></script>
  *
  * Optional data attributes: data-direct-line (Direct Line base URL, default <script origin>/v3/directline),
- * data-subtitle, data-greeting, data-position ("right" | "left"), data-storage ("session" | "local"),
+ * data-subtitle, data-greeting, data-position ("right" | "left"), data-storage ("local" default: the chat
+ * follows the customer across tabs and visits | "session": this tab only), data-storage-hours (default 24: a
+ * stored conversation older than this is forgotten),
  * data-max-length (default 4000), data-transport ("auto" | "polling"), data-open ("true" opens on load),
  * data-starters ("Track my order|Start a return": buttons offered before the first message).
  * Any element with a data-chatagent-open attribute on the page opens the chat when clicked, and
@@ -32,7 +34,8 @@
     greeting: data.greeting ?? 'Hi! How can we help you today?',
     primaryColor: data.primaryColor || '#2563eb',
     position: data.position === 'left' ? 'left' : 'right',
-    storage: data.storage === 'local' ? 'local' : 'session',
+    storage: data.storage === 'session' ? 'session' : 'local',
+    storageHours: Math.max(0, Number(data.storageHours ?? '24') || 24),
     maxLength: Math.max(1, parseInt(data.maxLength || '4000', 10) || 4000),
     transport: data.transport === 'polling' ? 'polling' : 'auto',
     openOnLoad: data.open === 'true',
@@ -52,6 +55,7 @@
   // After an agent resolves the chat the host asks for a rating; the widget answers with the rating event.
   const RATING_REQUEST_EVENT = 'chatagent.rating.request';
   const RATING_EVENT = 'chatagent.rating';
+  const HERO_CARD = 'application/vnd.microsoft.card.hero';
 
   // ---------------------------------------------------------------------------------------------
   // Small helpers
@@ -335,6 +339,12 @@
         this.storage = null; // storage blocked (privacy mode): the chat still works, without resume.
       }
       this.value = this.read(this.key) || {};
+      // A conversation left untouched longer than data-storage-hours is forgotten (a shared computer, a
+      // question from last week): the next message starts a new one.
+      if (this.value.savedAt && Date.now() - this.value.savedAt > config.storageHours * 3600 * 1000) {
+        this.value = { userId: this.value.userId };
+        this.save();
+      }
       if (!this.value.userId) {
         this.value.userId = randomId('dl_');
         this.save();
@@ -352,6 +362,7 @@
 
     save() {
       try {
+        this.value.savedAt = Date.now();
         this.storage?.setItem(this.key, JSON.stringify(this.value));
       } catch {
         /* quota or blocked storage: resume is best effort */
@@ -1159,12 +1170,51 @@
         if (!attachment || typeof attachment !== 'object') continue;
         const href = typeof attachment.contentUrl === 'string' ? safeHref(attachment.contentUrl) : null;
         const name = typeof attachment.name === 'string' && attachment.name ? attachment.name : 'Attachment';
-        if (href) bubble.append(el('p', { class: 'ca-attachment' }, link(href, [document.createTextNode(name)])));
+        if (attachment.contentType === HERO_CARD && attachment.content && typeof attachment.content === 'object') {
+          bubble.append(this.renderHeroCard(attachment.content));
+        } else if (href) bubble.append(el('p', { class: 'ca-attachment' }, link(href, [document.createTextNode(name)])));
         else if (attachment.content && typeof attachment.content === 'object' && typeof attachment.content.title === 'string') {
           bubble.append(el('p', { class: 'ca-attachment' }, el('strong', { text: attachment.content.title })));
           if (typeof attachment.content.text === 'string') bubble.append(renderMarkdown(attachment.content.text));
         }
       }
+    }
+
+    /** A Bot Framework hero card (product results): picture, title, subtitle, text and its buttons. */
+    renderHeroCard(card) {
+      const title = typeof card.title === 'string' ? card.title : '';
+      const node = el('article', { class: 'ca-card' });
+      if (title) node.setAttribute('aria-label', title);
+      const image = Array.isArray(card.images) ? card.images.find((i) => i && typeof i.url === 'string') : null;
+      const src = image ? safeHref(image.url) : null;
+      if (src && /^https?:/.test(src)) {
+        node.append(el('img', { class: 'ca-card-image', src, alt: typeof image.alt === 'string' ? image.alt : title, loading: 'lazy' }));
+      }
+      if (title) node.append(el('p', { class: 'ca-card-title', text: title }));
+      if (typeof card.subtitle === 'string' && card.subtitle) node.append(el('p', { class: 'ca-card-subtitle', text: card.subtitle }));
+      if (typeof card.text === 'string' && card.text) node.append(el('div', { class: 'ca-card-text' }, renderMarkdown(card.text)));
+      const buttons = Array.isArray(card.buttons) ? card.buttons.filter((b) => b && (typeof b.title === 'string' || typeof b.value === 'string')) : [];
+      if (buttons.length) {
+        const row = el('div', { class: 'ca-card-actions' });
+        for (const action of buttons) {
+          const label = String(action.title ?? action.value);
+          if (action.type === 'openUrl') {
+            const href = safeHref(String(action.value ?? ''));
+            if (!href) continue;
+            const a = link(href, [document.createTextNode(label)]);
+            a.className = 'ca-card-button';
+            if (title) a.setAttribute('aria-label', `${label}: ${title}`);
+            row.append(a);
+          } else {
+            const button = el('button', { type: 'button', class: 'ca-card-button', text: label });
+            if (title && !label.includes(title)) button.setAttribute('aria-label', `${label}: ${title}`);
+            button.addEventListener('click', () => this.runAction(action));
+            row.append(button);
+          }
+        }
+        node.append(row);
+      }
+      return node;
     }
 
     updateSuggestions(activities) {
@@ -1379,7 +1429,8 @@
       const labels = {
         idle: 'We reply in seconds',
         connecting: 'Connecting…',
-        online: this.lastAgentName ? `Chatting with ${this.lastAgentName}` : 'Online',
+        // Connected means the assistant answers; it never claims a person is online when nobody may be.
+        online: this.lastAgentName ? `Chatting with ${this.lastAgentName}` : 'Assistant ready',
         reconnecting: 'Reconnecting…',
         failed: 'Offline',
       };

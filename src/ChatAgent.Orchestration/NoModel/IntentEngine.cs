@@ -312,14 +312,14 @@ internal sealed partial class IntentEngine(
     }
 
     /// <summary>Sends <paramref name="answer"/>; when a task waits below, says so and asks its question again.</summary>
-    private static async Task<IntentTurnResult> ResumeOrCloseAsync(FlowTurn flow, string intent, string answer, IReadOnlyList<OfferedChoice>? choices = null, bool failed = false, JsonObject? extra = null)
+    private static async Task<IntentTurnResult> ResumeOrCloseAsync(FlowTurn flow, string intent, string answer, IReadOnlyList<OfferedChoice>? choices = null, bool failed = false, JsonObject? extra = null, IReadOnlyList<Attachment>? attachments = null)
     {
         if (flow.State.Top is { Waiting: { } waiting } below)
         {
             var what = flow.T("task." + below.Flow);
-            return await flow.ReplyAsync(intent, answer + "\n\n" + flow.T("resume", ("task", what), ("question", waiting.Question)), failed, waiting.Choices, extra: extra);
+            return await flow.ReplyAsync(intent, answer + "\n\n" + flow.T("resume", ("task", what), ("question", waiting.Question)), failed, waiting.Choices, attachments, extra: extra);
         }
-        return await flow.ReplyAsync(intent, answer, failed, choices, extra: extra);
+        return await flow.ReplyAsync(intent, answer, failed, choices, attachments, extra: extra);
     }
 
     /// <summary>True when the message answers what <paramref name="frame"/> waits for; the answer is stored in its slots.</summary>

@@ -1,4 +1,7 @@
+using ChatAgent.Conversations.Service;
+using ChatAgent.Orchestration.Replies;
 using ChatAgent.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace ChatAgent.Web.Tests.Infrastructure;
@@ -16,7 +19,10 @@ public sealed class BrowserHostFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Host = await ChatAgentTestHost.StartAsync(new Dictionary<string, string?> { ["Orchestrator:Enabled"] = "false" }); // browser tests use the echo bot
+        // Browser tests use the echo bot, with product cards and suggested actions on two fixed questions.
+        Host = await ChatAgentTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Orchestrator:Enabled"] = "false" },
+            services => services.AddSingleton<IBot>(sp => new CardsBot(sp.GetRequiredService<ProductCards>())));
         // Browsers on a 2-core CI runner are slow; the widget's own timings are far shorter than this.
         Assertions.SetDefaultExpectTimeout(15_000);
     }

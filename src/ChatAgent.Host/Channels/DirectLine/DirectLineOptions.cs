@@ -9,7 +9,7 @@ public sealed class DirectLineOptions : IValidatableObject
 
     /// <summary>
     /// The secret a shop's backend uses to call <c>tokens/generate</c> (and that signs tokens). Empty: a random
-    /// secret is made at start-up, so tokens do not survive a restart — set one in production.
+    /// secret is generated once and kept in <c>data/directline-secret</c>, so tokens survive restarts.
     /// </summary>
     public string Secret { get; set; } = string.Empty;
 
@@ -52,7 +52,7 @@ public sealed class DirectLineOptions : IValidatableObject
     {
         if (Secret.Length is > 0 and < 16)
         {
-            yield return new ValidationResult("DirectLine:Secret must be at least 16 characters (or empty for a random one per start).", [nameof(Secret)]);
+            yield return new ValidationResult("DirectLine:Secret must be at least 16 characters (or empty for one generated once under the data folder).", [nameof(Secret)]);
         }
     }
 }

@@ -18,6 +18,9 @@ public enum TokenCheck { Valid, Invalid, Expired }
 public sealed class DirectLineTokens
 {
     private const string Issuer = "chatagent-directline";
+
+    /// <summary>The file under the data folder that holds the generated secret when <c>DirectLine:Secret</c> is empty.</summary>
+    public const string GeneratedSecretFile = "directline-secret";
     private const string ConversationClaim = "conv";
     private const string UserClaim = "uid";
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
@@ -26,13 +29,21 @@ public sealed class DirectLineTokens
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _clock;
 
-    public DirectLineTokens(IOptions<DirectLineOptions> options, TimeProvider clock, ILogger<DirectLineTokens> logger)
+    public DirectLineTokens(IOptions<DirectLineOptions> options, TimeProvider clock, ILogger<DirectLineTokens> logger, Hosting.DataFolder? data = null)
     {
         var secret = options.Value.Secret;
-        if (string.IsNullOrEmpty(secret))
+        if (string.IsNullOrEmpty(secret) && data is null)
         {
             secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            logger.LogWarning("DirectLine:Secret is empty: using a random secret for this run. Tokens will not survive a restart; set DirectLine:Secret in production.");
+        }
+        else if (string.IsNullOrEmpty(secret) && data is not null)
+        {
+            // Generated once and kept under the data folder, so a restart keeps every conversation's token valid.
+            secret = data.ReadOrCreateSecret(GeneratedSecretFile, out var created);
+            if (created)
+            {
+                logger.LogInformation("DirectLine:Secret is empty: generated one in {File}; your shop's backend can use it for tokens/generate.", Path.Combine(data.Path, GeneratedSecretFile));
+            }
         }
         _secret = Encoding.UTF8.GetBytes(secret);
         _key = new SymmetricSecurityKey(HMACSHA256.HashData(_secret, "chatagent.directline.token-signing.v1"u8));
