@@ -6,6 +6,7 @@ using ChatAgent.Conversations.Activities;
 using ChatAgent.Orchestration.Intents;
 using ChatAgent.Orchestration.State;
 using ChatAgent.Shop.Plugins;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
 
 namespace ChatAgent.Orchestration.NoModel;
@@ -15,10 +16,12 @@ internal sealed partial class IntentEngine
 {
     private const int ListedProducts = 5;
 
-    /// <summary>
-    /// Cards shown with a product list. Product cards are built by another part (the lead wires it here); until then none.
-    /// </summary>
-    internal static IReadOnlyList<Attachment>? ProductCards(string searchResultJson) => null;
+    /// <summary>Hero cards for the listed products (or the nearest alternatives), beside the text list.</summary>
+    private IReadOnlyList<Attachment>? ProductCards(IEnumerable<JsonObject> listed)
+    {
+        var cards = services.GetService<Replies.ProductCards>();
+        return cards is null ? null : listed.Take(ListedProducts).Select(cards.Card).OfType<Attachment>().ToList();
+    }
 
     private async Task<IntentTurnResult> ProductSearchAsync(FlowTurn flow, string intent, string query)
     {
@@ -72,7 +75,7 @@ internal sealed partial class IntentEngine
                     ("name", p["name"]?.ToString()), ("price", Price(p["price"])))));
         }
         text += "\n\n" + flow.T("product_follow_up");
-        return await ResumeOrCloseAsync(flow, intent, text);
+        return await ResumeOrCloseAsync(flow, intent, text, attachments: ProductCards(exact && products.Count > 0 ? products : alternatives.Count > 0 ? alternatives : products));
     }
 
     private static void Remember(FlowTurn flow, IEnumerable<JsonObject> listed)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ChatAgent.Conversations.Activities;
 using ChatAgent.Conversations.Service;
 using ChatAgent.Orchestration.Handoff;
 using ChatAgent.Orchestration.Intents;
