@@ -72,21 +72,8 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
         return accounts.Select(ToSummary).ToList();
     }
 
-    public async Task<AgentSummary?> FindAsync(string userName, CancellationToken ct)
-    {
-        string name;
-        try
-        {
-            name = NormalizeUserName(userName);
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var account = await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == name, ct);
-        return account is null ? null : ToSummary(account);
-    }
+    public async Task<AgentSummary?> FindAsync(string userName, CancellationToken ct) =>
+        await FindAccountAsync(userName, ct) is { } account ? ToSummary(account) : null;
 
     /// <summary>Deletes the account; false when there was none.</summary>
     public async Task<bool> RemoveAsync(string userName, CancellationToken ct)
@@ -218,6 +205,13 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
         {
             return null;
         }
+        var account = await FindAccountAsync(userName, ct);
+        return account is not null && string.Equals(account.SecurityStamp, securityStamp, StringComparison.Ordinal) ? ToSummary(account) : null;
+    }
+
+    /// <summary>The stored account for a user name (read fresh, untracked), or null for an unknown or malformed name.</summary>
+    private async Task<AgentAccount?> FindAccountAsync(string userName, CancellationToken ct)
+    {
         string name;
         try
         {
@@ -228,8 +222,7 @@ public sealed partial class AgentAccounts(IDbContextFactory<AgentConsoleDbContex
             return null;
         }
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var account = await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == name, ct);
-        return account is not null && string.Equals(account.SecurityStamp, securityStamp, StringComparison.Ordinal) ? ToSummary(account) : null;
+        return await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == name, ct);
     }
 
     private static void CheckPassword(string password)

@@ -43,24 +43,10 @@ public static partial class SlotExtractor
     /// <summary>A price cap or range in the message: "under $50", "less than 30", "between 20 and 40", "$20-$40".</summary>
     public static (decimal? Min, decimal? Max) PriceRange(string text)
     {
-        if (PriceBetween().Match(text) is { Success: true } b
-            && decimal.TryParse(b.Groups["min"].Value, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var min)
-            && decimal.TryParse(b.Groups["max"].Value, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var max) && min <= max)
-        {
-            return (min, max);
-        }
-        if (PriceCap().Match(text) is { Success: true } c && decimal.TryParse(c.Groups["max"].Value, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var cap))
-        {
-            return (null, cap);
-        }
-        return (null, null);
+        // One reading of prices for both modes: the product search's own query parser.
+        var parsed = ChatAgent.Shop.Search.SearchQueryParser.Parse(text);
+        return (parsed.MinPrice, parsed.MaxPrice);
     }
-
-    [GeneratedRegex(@"\b(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than)\s*(?:[$€£]\s*)?(?<max>\d+(?:\.\d{1,2})?)", RegexOptions.IgnoreCase)]
-    private static partial Regex PriceCap();
-
-    [GeneratedRegex(@"\bbetween\s*[$€£]?\s*(?<min>\d+(?:\.\d{1,2})?)\s*(?:and|-|to)\s*[$€£]?\s*(?<max>\d+(?:\.\d{1,2})?)|[$€£]\s*(?<min>\d+(?:\.\d{1,2})?)\s*(?:-|to)\s*[$€£]?\s*(?<max>\d+(?:\.\d{1,2})?)", RegexOptions.IgnoreCase)]
-    private static partial Regex PriceBetween();
 
     private static readonly HashSet<string> NotAName = new(StringComparer.Ordinal)
     {
