@@ -61,6 +61,8 @@ public sealed class RealTokenizerModelTests(Qwen3TokenizerModel model) : IClassF
             ("Model:Threads", "2"),
             // One token answers: a turn is one request whose prompt the engine counts exactly.
             ("Model:MaxOutputTokens", "1"),
+            // /metrics is closed by default; the test scrapes it from loopback.
+            ("Metrics:AllowedNetworks:0", "127.0.0.0/8"),
             .. AllPlugins.Select((p, i) => ($"Plugins:Enabled:{i}", (string?)p)),
             .. settings,
         ]));

@@ -28,6 +28,8 @@ public sealed class TauRetailEvalTests : IDisposable
         "--Plugins:Enabled:1=products",
         // Nothing summarised away: the oracle counts its steps in the history it is sent.
         "--Orchestrator:HistoryTokenBudget=1000000",
+        // The oracle plays the task's actions whatever tools a turn offers: offer them all.
+        "--Orchestrator:ToolSelection=All",
         // get_product_details finds products by id; the search index is not needed.
         "--Search:IndexOnStart=false",
     ];
