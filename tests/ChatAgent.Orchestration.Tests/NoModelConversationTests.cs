@@ -249,6 +249,10 @@ public sealed class NoModelProductQuestionTests(NoModelHost fixture) : IClassFix
         Assert.True(state["intent"]!.GetValue<string>() == "product_search", $"{question} → {state.ToJsonString()}: {answer.Text}");
         Assert.Contains(product, answer.Text);
         Assert.Contains(await chat.ToolEventsAsync(), t => t["name"]!.GetValue<string>() == "products_search_products");
+        // The listed products also come as hero cards, the named one among them.
+        Assert.NotNull(answer.Attachments);
+        Assert.All(answer.Attachments, a => Assert.Equal(ChatAgent.Orchestration.Replies.ProductCards.HeroCardContentType, a.ContentType));
+        Assert.Contains(answer.Attachments, a => a.Content!.ToJsonString().Contains(product, StringComparison.OrdinalIgnoreCase));
     }
 
     [Theory]
