@@ -387,6 +387,12 @@ public static class DialogueCases
             Assert.Contains("knowledge/returns.md", run.AllText);
             return Task.CompletedTask;
         }),
+        new("a verified customer's \"what's the return polcy?\" gets the policy, not a return", Anyone, p => [Email(p), "thanks! what's the return polcy?"], (_, run) =>
+        {
+            Assert.Equal("refund_policy", run.LastState!["intent"]!.GetValue<string>());
+            Assert.Contains("knowledge/returns.md", run.AllText);
+            return Task.CompletedTask;
+        }),
         new("price cap: nothing listed as a match is above it", Anyone, _ => ["wireless earbuds under $50?"], async (_, run) =>
         {
             var search = (await run.ToolsAsync()).First(t => t["function"]!.GetValue<string>() == "search_products");

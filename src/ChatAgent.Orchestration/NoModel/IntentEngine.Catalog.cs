@@ -65,7 +65,7 @@ internal sealed partial class IntentEngine
             }
             Remember(flow, nearest);
             text = flow.T(understood is null ? "no_exact_match" : "no_exact_match_for", ("understood", understood), ("query", query)) + "\n"
-                + string.Join("\n", nearest.Take(ListedProducts).Select(p => "- " + flow.T("alternative_line", ("name", p["name"]?.ToString()), ("price", Price(p["price"])), ("why", p["why"]?.ToString() ?? ""))));
+                + string.Join("\n", nearest.Take(ListedProducts).Select(p => "- " + flow.T("alternative_line", ("name", p["name"]?.ToString()), ("price", Price(p["price"])), ("why", p["why"]?.ToString() is { Length: > 0 } why ? $"({why})" : ""))));
         }
         else
         {

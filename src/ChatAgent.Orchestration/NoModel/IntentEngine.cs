@@ -181,6 +181,11 @@ internal sealed partial class IntentEngine(
             // The message was just who they are: nothing else to classify.
             intent = "unsure";
         }
+        else if (intent is "return_exchange" or "cancel_order" or "refund" && PolicyWord().IsMatch(understood))
+        {
+            // "what's the return polcy?": a question about the rules, not the task itself.
+            intent = "refund_policy";
+        }
         else if (intent is not ("human_agent" or "complaint") && !PolicyQuestion().IsMatch(understood))
         {
             // Verbs of the tasks outrank a near miss of the classifier: "return the monitor from order #W…", "send back the kettle".
@@ -495,6 +500,9 @@ internal sealed partial class IntentEngine(
 
     [GeneratedRegex(@"\b(?:policy|policies|how long|how many days|how do (?:i|returns|refunds)|can i|do you|what is|what's|window|rules?|allowed|possible)\b", RegexOptions.IgnoreCase)]
     private static partial Regex PolicyQuestion();
+
+    [GeneratedRegex(@"\b(?:policy|policies)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex PolicyWord();
 
     [GeneratedRegex(@"\b(?:cancel|cancle|cancell)\b(?!\s+(?:that|it all|everything you said))", RegexOptions.IgnoreCase)]
     private static partial Regex CancelVerb();
